@@ -1,0 +1,174 @@
+import { type Node, Parser } from 'acorn';
+import { ancestor } from 'acorn-walk';
+import { analyze as analyzeScopes } from 'eslint-scope';
+import { CaptureError, ErrorCode } from './errors.js';
+
+/** What the serializer needs to know about one function's source. */
+export interface Analysis {
+  /** The function as an expression the worker can evaluate, e.g. `((x) => x ** y)`. */
+  readonly expression: string;
+  /** Every name the function reads from outside itself, globals included, in first-use order. */
+  readonly free: readonly string[];
+}
+
+const parseOptions = { ecmaVersion: 'latest', sourceType: 'module', ranges: true } as const;
+
+/** How vitest (vite's SSR transform) renames imported bindings: `helper` → `__vite_ssr_import_0__.helper`. */
+const viteImport = /^__vi(?:te_ssr)?_import_\d+__$/;
+
+const bySource = new Map<string, Analysis>();
+const byFunction = new WeakMap<Function, Analysis>();
+const sourceCacheLimit = 1000;
+
+/** Analyzes a function: cached per function object and per source text, so a repeat costs no parse. */
+export function analyzeFunction(fn: Function, path: string): Analysis {
+  const known = byFunction.get(fn);
+  if (known) return known;
+  const source = Function.prototype.toString.call(fn);
+  let analysis = bySource.get(source);
+  if (!analysis) {
+    analysis = analyzeSource(source, path);
+    if (bySource.size >= sourceCacheLimit) bySource.delete(bySource.keys().next().value as string);
+    bySource.set(source, analysis);
+  }
+  byFunction.set(fn, analysis);
+  return analysis;
+}
+
+/** Parses a function's source with acorn and finds its free variables with eslint-scope. */
+export function analyzeSource(source: string, path: string): Analysis {
+  let expression = asExpression(source, path);
+  let ast = parse(expression, source, path);
+  const rewritten = rewriteViteImports(expression, ast);
+  if (rewritten !== expression) {
+    expression = rewritten;
+    ast = parse(expression, source, path);
+  }
+  refuseEscapes(ast, path);
+  const scopes = analyzeScopes(ast, { ecmaVersion: 2022, sourceType: 'module' });
+  const free = [...new Set(scopes.globalScope.through.map((ref) => ref.identifier.name))];
+  if (free.includes('arguments')) {
+    throw syntaxError(path, '`arguments` outside any function of its own', 'arrow functions share `arguments` with the code around them');
+  }
+  return { expression, free };
+}
+
+/** Turns any function source into an expression: methods `m(x) {…}` become `({ m(x) {…} }).m`. */
+function asExpression(source: string, path: string): string {
+  const wrapped = `(${source})`;
+  const node = tryParseExpression(wrapped);
+  if (node && /^(Arrow)?FunctionExpression$|^ClassExpression$/.test(node.type)) return wrapped;
+
+  const object = tryParseExpression(`({ ${source} })`) as any;
+  const method = object?.type === 'ObjectExpression' && object.properties.length === 1 ? object.properties[0] : undefined;
+  if (method?.type === 'Property' && method.method) {
+    const fn = method.value;
+    const prefix = `${fn.async ? 'async ' : ''}${fn.generator ? '*' : ''}`;
+    // the key is replaced by `m`, since a computed key (`[Symbol.iterator]`) would need its own scope
+    const rest = `({ ${source} })`.slice(fn.start, fn.end);
+    return `({ ${prefix}m${rest} }).m`;
+  }
+  throw new CaptureError(
+    ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
+    `${path} cannot travel: its source is not a function closure-pool can parse ` +
+      `(${source.length > 60 ? `${source.slice(0, 60)}…` : source}). ` +
+      'Pass an arrow function, a function expression or declaration, a method, or a class.',
+    { path },
+  );
+}
+
+function tryParseExpression(text: string): Node | undefined {
+  try {
+    return Parser.parseExpressionAt(text, 0, parseOptions) as Node;
+  } catch {
+    return undefined;
+  }
+}
+
+function parse(expression: string, source: string, path: string): Node {
+  try {
+    const ast = Parser.parse(expression, parseOptions) as any;
+    if (ast.body.length !== 1 || ast.body[0].type !== 'ExpressionStatement') throw new SyntaxError('not a single expression');
+    return ast;
+  } catch (error) {
+    if (/\bwith\b/.test(source) && usesWith(expression)) {
+      throw syntaxError(path, 'a `with` statement', '`with` hides which names come from outside');
+    }
+    throw new CaptureError(
+      ErrorCode.CAPTURE_UNSUPPORTED_SYNTAX,
+      `${path} cannot travel: its source does not parse as strict-mode code (${(error as Error).message}). ` +
+        'The worker compiles functions in strict mode, as module code is; write it as you would in an ES module.',
+      { path, cause: error },
+    );
+  }
+}
+
+function usesWith(expression: string): boolean {
+  try {
+    let found = false;
+    ancestor(Parser.parse(expression, { ecmaVersion: 'latest', sourceType: 'script' }), {
+      WithStatement() {
+        found = true;
+      },
+    });
+    return found;
+  } catch {
+    return false;
+  }
+}
+
+/** Rewrites vitest's `__vite_ssr_import_0__.helper` back to the `helper` the user wrote and captured. */
+function rewriteViteImports(expression: string, ast: Node): string {
+  if (!expression.includes('_import_')) return expression;
+  const edits: { start: number; end: number; name: string }[] = [];
+  ancestor(ast, {
+    MemberExpression(node: any) {
+      if (
+        node.object.type === 'Identifier' &&
+        viteImport.test(node.object.name) &&
+        !node.computed &&
+        node.property.type === 'Identifier' &&
+        node.property.name !== 'default'
+      ) {
+        edits.push({ start: node.start, end: node.end, name: node.property.name });
+      }
+    },
+  });
+  let result = expression;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+    result = result.slice(0, edit.start) + edit.name + result.slice(edit.end);
+  }
+  return result;
+}
+
+/** `this` and `super` that reach past the function's own text, and direct `eval`, cannot be carried. */
+function refuseEscapes(ast: Node, path: string): void {
+  const isFunction = (n: any) => n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration';
+  const isClass = (n: any) => n.type === 'ClassExpression' || n.type === 'ClassDeclaration';
+  ancestor(ast, {
+    ThisExpression(_node, _state, ancestors: any[]) {
+      if (!ancestors.some((n) => isFunction(n) || isClass(n))) {
+        throw syntaxError(path, '`this` from the code around it', 'an arrow function reads `this` from where it was written, which the worker does not have');
+      }
+    },
+    Super(_node, _state, ancestors: any[]) {
+      if (!ancestors.some(isClass)) {
+        throw syntaxError(path, '`super`', 'a method taken off its class loses the class it would call');
+      }
+    },
+    CallExpression(node: any) {
+      if (node.callee.type === 'Identifier' && node.callee.name === 'eval') {
+        throw syntaxError(path, 'direct `eval`', 'eval can read any local name, so its environment cannot be known');
+      }
+    },
+  });
+}
+
+function syntaxError(path: string, what: string, why: string): CaptureError {
+  return new CaptureError(
+    ErrorCode.CAPTURE_UNSUPPORTED_SYNTAX,
+    `${path} uses ${what}, which cannot travel to a worker: ${why}. ` +
+      'Pass what it needs as an argument or capture it as a variable: capture({ name }).',
+    { path },
+  );
+}

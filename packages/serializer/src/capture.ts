@@ -1,0 +1,96 @@
+import { CaptureError, ErrorCode } from './errors.js';
+import { resolveFromCaller } from './resolve.js';
+
+/** The environment of a closure: each key a free variable, each value what it is bound to in the worker. */
+export class Capture {
+  readonly env: Readonly<Record<string, unknown>>;
+  constructor(env: Record<string, unknown>) {
+    if (env === null || typeof env !== 'object' || Array.isArray(env)) {
+      throw new CaptureError(
+        ErrorCode.CAPTURE_INVALID,
+        `capture() expects an object literal of the variables to carry, like capture({ y, helper }), got ${describe(env)}.`,
+        { path: 'capture' },
+      );
+    }
+    this.env = Object.freeze({ ...env });
+  }
+}
+
+/** Names the variables a function uses from its surroundings: `capture({ y, helper })`. */
+export function capture(env: Record<string, unknown>): Capture {
+  return new Capture(env);
+}
+
+const attached = new WeakMap<Function, Capture>();
+
+/**
+ * Attaches an environment to `fn` and returns `fn` itself, unchanged and callable locally.
+ * Wherever `fn` travels afterwards, as the task or inside another capture, its environment goes too.
+ */
+export function closure<F extends Function>(fn: F, env: Capture | Record<string, unknown>): F {
+  if (typeof fn !== 'function') {
+    throw new CaptureError(
+      ErrorCode.CAPTURE_INVALID,
+      `closure() expects a function as its first argument, got ${describe(fn)}.`,
+      { path: 'fn' },
+    );
+  }
+  attached.set(fn, env instanceof Capture ? env : new Capture(env));
+  return fn;
+}
+
+/** The environment `closure()` attached to `fn`, if any. */
+export function attachedCapture(fn: Function): Capture | undefined {
+  return attached.get(fn);
+}
+
+/** Stands for a module (or one of its exports) that the worker imports instead of copying. */
+export class ModuleRef {
+  /** What the caller wrote, e.g. `node:fs/promises` or `lodash`. */
+  readonly specifier: string;
+  /** What the worker imports: a builtin specifier or an absolute file URL. */
+  readonly url: string;
+  /** The export to take; the whole namespace when undefined. */
+  readonly exportName: string | undefined;
+  constructor(specifier: string, url: string, exportName: string | undefined) {
+    this.specifier = specifier;
+    this.url = url;
+    this.exportName = exportName;
+    Object.freeze(this);
+  }
+}
+
+/**
+ * A module, or one export of it, imported by the worker: `moduleRef('node:path')`,
+ * `moduleRef('lodash', 'chunk')`. Bare and relative specifiers are resolved here, from the
+ * caller's file, so the worker finds the same module in a strict (pnpm) layout.
+ */
+export function moduleRef(specifier: string, exportName?: string): ModuleRef {
+  if (typeof specifier !== 'string' || specifier.length === 0) {
+    throw new CaptureError(
+      ErrorCode.CAPTURE_INVALID,
+      `moduleRef() expects a module specifier such as 'node:path' or 'lodash', got ${describe(specifier)}.`,
+      { path: 'moduleRef' },
+    );
+  }
+  if (exportName !== undefined && typeof exportName !== 'string') {
+    throw new CaptureError(
+      ErrorCode.CAPTURE_INVALID,
+      `moduleRef('${specifier}', exportName) expects the export's name as a string, got ${describe(exportName)}.`,
+      { path: 'moduleRef' },
+    );
+  }
+  return new ModuleRef(specifier, resolveFromCaller(specifier, moduleRef), exportName);
+}
+
+/** A short description of a value for error messages: `0 (number)`, `an instance of Socket`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') {
+    const name = Object.getPrototypeOf(value)?.constructor?.name;
+    return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+  }
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' (string)`;
+  return `${String(value)} (${typeof value})`;
+}

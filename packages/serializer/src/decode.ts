@@ -1,0 +1,126 @@
+import { Parser } from 'acorn';
+import { createCodec } from './codec.js';
+import { ErrorCode, PayloadError } from './errors.js';
+import { lookupGlobalPath, toolchainHelpers } from './globals.js';
+import { type FunctionNode, type Payload, type Ref, parsePayload } from './payload.js';
+
+/** A compiled function node: call `bind` with its environment, then `fn` is ready. */
+type Instance = { bind: (...values: unknown[]) => void; fn: Function };
+type Factory = () => [Instance['bind'], Function];
+
+const factories = new Map<string, Factory>();
+const factoryCacheLimit = 500;
+
+/**
+ * Rebuilds the function a payload describes. The payload is validated first (shape, references,
+ * hash, and that each source is one function expression); nothing from an invalid payload runs.
+ * Async because modules named with `moduleRef()` are imported.
+ */
+export async function deserializeClosure(input: unknown): Promise<Function> {
+  const payload = parsePayload(input);
+  const instances = payload.functions.map((node, i) => instantiate(node, `functions.${i}`));
+  const modules = await Promise.all(payload.modules.map((m, i) => importModule(m, `modules.${i}`)));
+  const fromRef = (ref: Ref): unknown => {
+    if ('fn' in ref) return instances[ref.fn]!.fn;
+    if ('module' in ref) return modules[ref.module];
+    const native = lookupGlobalPath(ref.native);
+    if (typeof native !== 'function') {
+      throw new PayloadError(`Invalid closure payload: native function ${ref.native} does not exist in this thread.`, { field: 'native' });
+    }
+    return native;
+  };
+  const classes = payload.classes.map((c) => [instances[c.fn]!.fn, { identifier: c.identifier }] as [Function, { identifier: string }]);
+  const codec = createCodec({ toRef: () => ({ fn: 0 }), fromRef: (ref) => fromRef(ref) }, classes);
+  let envs: Record<string, unknown>[];
+  try {
+    envs = codec.deserialize(payload.values as Parameters<typeof codec.deserialize>[0]);
+  } catch (error) {
+    if (error instanceof PayloadError) throw error;
+    throw new PayloadError(`Invalid closure payload: values cannot be decoded: ${(error as Error).message}.`, { field: 'values', cause: error });
+  }
+  payload.functions.forEach((node, i) => {
+    const env = envs[i] ?? {};
+    instances[i]!.bind(...node.names.map((name) => env[name]), ...node.helpers.map((name) => toolchainHelpers[name]));
+  });
+  return fromRef(payload.root) as Function;
+}
+
+/** Compiles a function node once per distinct source and names; each call makes a fresh scope. */
+function instantiate(node: FunctionNode, field: string): Instance {
+  const bindings = [...node.names, ...node.helpers];
+  const key = `${bindings.join(',')}\n${node.source}`;
+  let factory = factories.get(key);
+  if (!factory) {
+    assertSingleFunction(node.source, `${field}.source`);
+    // `let` bindings the setter fills in after every function exists, so cycles and recursion work
+    const body = `"use strict";\nlet ${bindings.join(', ') || '_'};\nreturn [function () { ${bindings.map((n, i) => `${n} = arguments[${i}];`).join(' ')} }, ${node.source}];`;
+    try {
+      factory = new Function(body) as Factory;
+    } catch (error) {
+      throw compileError(error, field);
+    }
+    if (factories.size >= factoryCacheLimit) factories.delete(factories.keys().next().value as string);
+    factories.set(key, factory);
+  }
+  const [bind, fn] = factory();
+  return { bind, fn };
+}
+
+/** The source must be exactly one function, class or method expression: nothing may run when it is evaluated. */
+function assertSingleFunction(source: string, field: string): void {
+  let outer: any;
+  try {
+    outer = Parser.parseExpressionAt(source, 0, { ecmaVersion: 'latest', sourceType: 'module', preserveParens: true });
+  } catch (error) {
+    throw new PayloadError(`Invalid closure payload: ${field} does not parse: ${(error as Error).message}.`, { field, cause: error });
+  }
+  const node = outer.type === 'ParenthesizedExpression' ? outer.expression : outer;
+  const isFunction = (n: any) => /^(Arrow)?FunctionExpression$|^ClassExpression$/.test(n?.type);
+  const isMethod =
+    node.type === 'MemberExpression' &&
+    node.object.type === 'ObjectExpression' &&
+    node.object.properties.length === 1 &&
+    node.object.properties[0].method &&
+    !node.object.properties[0].computed &&
+    node.property.name === 'm';
+  if (outer.end !== source.length || !(isFunction(node) || isMethod) || (node.type === 'ClassExpression' && classRunsCode(node))) {
+    throw new PayloadError(`Invalid closure payload: ${field} is not a single function expression.`, { field });
+  }
+}
+
+/** Evaluating a class runs its computed keys, static fields and static blocks. */
+function classRunsCode(node: any): boolean {
+  return node.superClass?.type !== undefined && node.superClass.type !== 'Identifier'
+    ? true
+    : node.body.body.some((m: any) => m.computed || m.type === 'StaticBlock' || (m.static && m.type === 'PropertyDefinition' && m.value));
+}
+
+function compileError(error: unknown, field: string): PayloadError {
+  if (error instanceof EvalError || /code generation from strings disallowed/i.test(String(error))) {
+    return new PayloadError(
+      'closure-pool cannot compile functions here: code generation from strings is disabled in this thread ' +
+        '(--disallow-code-generation-from-strings, or a policy that forbids eval/new Function). ' +
+        'closure-pool rebuilds each function from its source and needs it allowed in the worker.',
+      { field, cause: error, code: ErrorCode.CODE_GENERATION_DISALLOWED },
+    );
+  }
+  return new PayloadError(`Invalid closure payload: ${field} does not compile: ${(error as Error).message}.`, {
+    field,
+    cause: error,
+    code: ErrorCode.PAYLOAD_COMPILE_FAILED,
+  });
+}
+
+async function importModule(ref: Payload['modules'][number], field: string): Promise<unknown> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await import(ref.url);
+  } catch (error) {
+    throw new PayloadError(`The worker cannot import ${ref.url}: ${(error as Error).message}.`, { field, cause: error });
+  }
+  if (ref.exportName === undefined) return namespace;
+  if (!(ref.exportName in namespace)) {
+    throw new PayloadError(`${ref.url} has no export named '${ref.exportName}'.`, { field: `${field}.exportName` });
+  }
+  return namespace[ref.exportName];
+}

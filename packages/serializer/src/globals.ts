@@ -1,0 +1,78 @@
+import { createContext, runInContext } from 'node:vm';
+import * as tslib from 'tslib';
+
+/** Node's own globals that every worker thread has, beside the ECMAScript built-ins. */
+const nodeGlobals = [
+  'AbortController', 'AbortSignal', 'atob', 'Blob', 'BroadcastChannel', 'btoa', 'Buffer',
+  'ByteLengthQueuingStrategy', 'clearImmediate', 'clearInterval', 'clearTimeout', 'CompressionStream',
+  'console', 'CountQueuingStrategy', 'crypto', 'Crypto', 'CryptoKey', 'CustomEvent',
+  'DecompressionStream', 'DOMException', 'Event', 'EventTarget', 'fetch', 'File', 'FormData',
+  'global', 'Headers', 'MessageChannel', 'MessageEvent', 'MessagePort', 'navigator', 'performance',
+  'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure', 'PerformanceObserver', 'process',
+  'queueMicrotask', 'ReadableStream', 'Request', 'Response', 'setImmediate', 'setInterval',
+  'setTimeout', 'structuredClone', 'SubtleCrypto', 'TextDecoder', 'TextDecoderStream', 'TextEncoder',
+  'TextEncoderStream', 'TransformStream', 'URL', 'URLSearchParams', 'WebAssembly', 'WebSocket',
+  'WritableStream',
+];
+
+/**
+ * The names a function may use without capturing them: what a fresh worker thread's global scope
+ * has. Globals the calling thread added itself are not in it, since the worker does not have them.
+ */
+export const workerGlobals: ReadonlySet<string> = new Set([
+  ...(runInContext('Object.getOwnPropertyNames(globalThis)', createContext()) as string[]),
+  ...nodeGlobals.filter((name) => name in globalThis),
+]);
+
+const nameHelper = (target: Function, value: string) =>
+  Object.defineProperty(target, 'name', { value, configurable: true });
+
+/**
+ * Helpers that compilers put into a function's body: tsc's `__awaiter`, `__generator`, `__rest`…
+ * (identical to tslib's) and esbuild's `__name` (keepNames, which tsx turns on). The worker
+ * supplies them when the capture does not.
+ */
+export const toolchainHelpers: Readonly<Record<string, unknown>> = Object.freeze({
+  ...Object.fromEntries(Object.entries(tslib).filter(([name]) => name.startsWith('__'))),
+  __name: nameHelper,
+});
+
+let nativeIndex: Map<Function, string> | undefined;
+
+/** The global path of a native function (`Math.sqrt`, `JSON.stringify`), if a worker can find it. */
+export function nativePath(fn: Function): string | undefined {
+  nativeIndex ??= indexNatives();
+  return nativeIndex.get(fn);
+}
+
+/** Looks a global path up in this thread: `Math.sqrt` → the function. */
+export function lookupGlobalPath(path: string): unknown {
+  let value: any = globalThis;
+  for (const key of path.split('.')) {
+    if (value === null || value === undefined || !Object.hasOwn(value, key)) return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+function indexNatives(): Map<Function, string> {
+  const index = new Map<Function, string>();
+  const add = (fn: unknown, path: string) => {
+    if (typeof fn === 'function' && !index.has(fn)) index.set(fn, path);
+  };
+  for (const name of workerGlobals) {
+    const value = readSafely(globalThis, name);
+    add(value, name);
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) continue;
+    for (const key of Object.getOwnPropertyNames(value)) {
+      if (key === 'prototype' || key === 'caller' || key === 'arguments') continue;
+      add(readSafely(value, key), `${name}.${key}`);
+    }
+  }
+  return index;
+}
+
+function readSafely(target: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  return descriptor && 'value' in descriptor ? descriptor.value : undefined;
+}

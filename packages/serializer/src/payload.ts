@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { PayloadError } from './errors.js';
+import { toolchainHelpers } from './globals.js';
+
+/** The wire format's version: a worker refuses payloads of any other. */
+export const PAYLOAD_VERSION = 1;
+
+const index = z.number().int().nonnegative();
+const identifier = z.string().regex(/^[\p{L}_$][\p{L}\p{N}_$]*$/u, 'must be a JavaScript identifier');
+
+/** Where a function comes from: a function node of this payload, a global path, or a module. */
+export const refSchema = z.union([
+  z.object({ fn: index }).strict(),
+  z.object({ native: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'must be a global path like Math.sqrt') }).strict(),
+  z.object({ module: index }).strict(),
+]);
+export type Ref = z.infer<typeof refSchema>;
+
+export const functionNodeSchema = z
+  .object({
+    /** The function as one expression. */
+    source: z.string().min(1),
+    /** Its captured free variables, bound in this order from `values.json[i]`. */
+    names: z.array(identifier),
+    /** Compiler helpers (`__awaiter`, `__name`) the worker supplies. */
+    helpers: z.array(z.enum(Object.keys(toolchainHelpers) as [string, ...string[]])),
+  })
+  .strict();
+export type FunctionNode = z.infer<typeof functionNodeSchema>;
+
+/** The payload: a graph of functions with ids, so a shared helper or a recursive function is sent once. */
+export const payloadSchema = z
+  .object({
+    format: z.literal('closure-pool'),
+    version: z.literal(PAYLOAD_VERSION),
+    /** sha256 of everything else: a worker compiles each distinct payload once. */
+    hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'),
+    root: refSchema,
+    functions: z.array(functionNodeSchema),
+    modules: z.array(z.object({ url: z.string().min(1), exportName: z.string().optional() }).strict()),
+    classes: z.array(z.object({ identifier: z.string().min(1), fn: index }).strict()),
+    /** superjson's output for `[env of functions[0], env of functions[1], …]`. */
+    values: z.object({ json: z.array(z.record(z.string(), z.unknown())), meta: z.unknown().optional() }).strict(),
+  })
+  .strict();
+export type Payload = z.infer<typeof payloadSchema>;
+export type PayloadBody = Omit<Payload, 'hash'>;
+
+/** The content hash of a payload body. */
+export function hashPayload(body: PayloadBody): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/** Validates an untrusted payload: shape, references and hash. Throws PayloadError naming the field. */
+export function parsePayload(input: unknown): Payload {
+  const result = payloadSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join('.') || '(root)';
+    throw new PayloadError(`Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`, {
+      field,
+      cause: result.error,
+    });
+  }
+  const payload = result.data;
+  const fnCount = payload.functions.length;
+  const checkRef = (ref: Ref, field: string) => {
+    if ('fn' in ref && ref.fn >= fnCount) throw refError(field, `function ${ref.fn}`, fnCount);
+    if ('module' in ref && ref.module >= payload.modules.length) throw refError(field, `module ${ref.module}`, payload.modules.length);
+  };
+  checkRef(payload.root, 'root');
+  payload.classes.forEach((c, i) => checkRef({ fn: c.fn }, `classes.${i}.fn`));
+  if (payload.values.json.length !== fnCount) {
+    throw new PayloadError(`Invalid closure payload: values.json has ${payload.values.json.length} environments for ${fnCount} functions.`, {
+      field: 'values.json',
+    });
+  }
+  const { hash, ...body } = payload;
+  if (hashPayload(body) !== hash) {
+    throw new PayloadError('Invalid closure payload: hash does not match its content (corrupted or altered in transit).', { field: 'hash' });
+  }
+  return payload;
+}
+
+function refError(field: string, what: string, count: number): PayloadError {
+  return new PayloadError(`Invalid closure payload: ${field} points to ${what}, but there are only ${count}.`, { field });
+}
