@@ -48,7 +48,11 @@ export function analyzeSource(source: string, path: string): Analysis {
   const scopes = analyzeScopes(ast, { ecmaVersion: 2022, sourceType: 'module' });
   const free = [...new Set(scopes.globalScope.through.map((ref) => ref.identifier.name))];
   if (free.includes('arguments')) {
-    throw syntaxError(path, '`arguments` outside any function of its own', 'arrow functions share `arguments` with the code around them');
+    throw syntaxError(
+      path,
+      '`arguments` outside any function of its own',
+      'arrow functions share `arguments` with the code around them',
+    );
   }
   return { expression, free };
 }
@@ -60,7 +64,10 @@ function asExpression(source: string, path: string): string {
   if (node && /^(Arrow)?FunctionExpression$|^ClassExpression$/.test(node.type)) return wrapped;
 
   const object = tryParseExpression(`({ ${source} })`) as any;
-  const method = object?.type === 'ObjectExpression' && object.properties.length === 1 ? object.properties[0] : undefined;
+  const method =
+    object?.type === 'ObjectExpression' && object.properties.length === 1
+      ? object.properties[0]
+      : undefined;
   if (method?.type === 'Property' && method.method) {
     const fn = method.value;
     const prefix = `${fn.async ? 'async ' : ''}${fn.generator ? '*' : ''}`;
@@ -68,6 +75,8 @@ function asExpression(source: string, path: string): string {
     const rest = `({ ${source} })`.slice(fn.start, fn.end);
     return `({ ${prefix}m${rest} }).m`;
   }
+  if (usesWith(wrapped))
+    throw syntaxError(path, 'a `with` statement', '`with` hides which names come from outside');
   throw new CaptureError(
     ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
     `${path} cannot travel: its source is not a function closure-pool can parse ` +
@@ -88,7 +97,8 @@ function tryParseExpression(text: string): Node | undefined {
 function parse(expression: string, source: string, path: string): Node {
   try {
     const ast = Parser.parse(expression, parseOptions) as any;
-    if (ast.body.length !== 1 || ast.body[0].type !== 'ExpressionStatement') throw new SyntaxError('not a single expression');
+    if (ast.body.length !== 1 || ast.body[0].type !== 'ExpressionStatement')
+      throw new SyntaxError('not a single expression');
     return ast;
   } catch (error) {
     if (/\bwith\b/.test(source) && usesWith(expression)) {
@@ -143,22 +153,35 @@ function rewriteViteImports(expression: string, ast: Node): string {
 
 /** `this` and `super` that reach past the function's own text, and direct `eval`, cannot be carried. */
 function refuseEscapes(ast: Node, path: string): void {
-  const isFunction = (n: any) => n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration';
+  const isFunction = (n: any) =>
+    n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration';
   const isClass = (n: any) => n.type === 'ClassExpression' || n.type === 'ClassDeclaration';
   ancestor(ast, {
     ThisExpression(_node, _state, ancestors: any[]) {
       if (!ancestors.some((n) => isFunction(n) || isClass(n))) {
-        throw syntaxError(path, '`this` from the code around it', 'an arrow function reads `this` from where it was written, which the worker does not have');
+        throw syntaxError(
+          path,
+          '`this` from the code around it',
+          'an arrow function reads `this` from where it was written, which the worker does not have',
+        );
       }
     },
     Super(_node, _state, ancestors: any[]) {
       if (!ancestors.some(isClass)) {
-        throw syntaxError(path, '`super`', 'a method taken off its class loses the class it would call');
+        throw syntaxError(
+          path,
+          '`super`',
+          'a method taken off its class loses the class it would call',
+        );
       }
     },
     CallExpression(node: any) {
       if (node.callee.type === 'Identifier' && node.callee.name === 'eval') {
-        throw syntaxError(path, 'direct `eval`', 'eval can read any local name, so its environment cannot be known');
+        throw syntaxError(
+          path,
+          'direct `eval`',
+          'eval can read any local name, so its environment cannot be known',
+        );
       }
     },
   });

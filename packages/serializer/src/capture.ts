@@ -64,8 +64,11 @@ export class ModuleRef {
  * A module, or one export of it, imported by the worker: `moduleRef('node:path')`,
  * `moduleRef('lodash', 'chunk')`. Bare and relative specifiers are resolved here, from the
  * caller's file, so the worker finds the same module in a strict (pnpm) layout.
+ *
+ * Typed as what the function sees in the worker (`moduleRef<typeof import('node:path')>(…)`);
+ * on the calling side the value is a `ModuleRef` placeholder, meant only to be captured.
  */
-export function moduleRef(specifier: string, exportName?: string): ModuleRef {
+export function moduleRef<T = any>(specifier: string, exportName?: string): T {
   if (typeof specifier !== 'string' || specifier.length === 0) {
     throw new CaptureError(
       ErrorCode.CAPTURE_INVALID,
@@ -80,7 +83,7 @@ export function moduleRef(specifier: string, exportName?: string): ModuleRef {
       { path: 'moduleRef' },
     );
   }
-  return new ModuleRef(specifier, resolveFromCaller(specifier, moduleRef), exportName);
+  return new ModuleRef(specifier, resolveFromCaller(specifier, moduleRef), exportName) as T;
 }
 
 /** A short description of a value for error messages: `0 (number)`, `an instance of Socket`. */
@@ -91,6 +94,7 @@ export function describe(value: unknown): string {
     const name = Object.getPrototypeOf(value)?.constructor?.name;
     return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
   }
-  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' (string)`;
+  if (typeof value === 'string')
+    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' (string)`;
   return `${String(value)} (${typeof value})`;
 }

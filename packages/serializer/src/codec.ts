@@ -8,7 +8,19 @@ const byteTypes: Record<string, (b: Buffer) => Bytes> = {
   Buffer: (b) => b,
   DataView: (b) => new DataView(byteTypes.ArrayBuffer!(b) as ArrayBuffer),
 };
-for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]) {
+for (const T of [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+]) {
   byteTypes[T.name] = (b) => new T(byteTypes.ArrayBuffer!(b) as ArrayBuffer);
 }
 
@@ -19,8 +31,14 @@ export const registeredClasses = new Map<Function, { identifier: string; allowPr
  * Makes a class's instances travel: the worker rebuilds them with the class, which travels too
  * (with its environment, like any captured function).
  */
-export function registerClass(constructor: Function, options?: { identifier?: string; allowProps?: string[] }): void {
-  registeredClasses.set(constructor, { identifier: options?.identifier ?? constructor.name, ...options });
+export function registerClass(
+  ctor: Function,
+  options?: { identifier?: string; allowProps?: string[] },
+): void {
+  registeredClasses.set(ctor, {
+    identifier: options?.identifier ?? ctor.name,
+    ...options,
+  });
 }
 
 /** How function references and module references travel inside superjson values. */
@@ -34,11 +52,15 @@ export interface RefHooks {
  * what it does not: functions and modules (as references into the payload) and bytes (as base64,
  * far faster than superjson's number-per-element typed arrays).
  */
-export function createCodec(hooks: RefHooks, classes: Iterable<[Function, { identifier: string; allowProps?: string[] }]>): SuperJSON {
+export function createCodec(
+  hooks: RefHooks,
+  classes: Iterable<[Function, { identifier: string; allowProps?: string[] }]>,
+): SuperJSON {
   const codec = new SuperJSON();
   codec.registerCustom<Function | ModuleRef, Ref>(
     {
-      isApplicable: (v): v is Function | ModuleRef => typeof v === 'function' || v instanceof ModuleRef,
+      isApplicable: (v): v is Function | ModuleRef =>
+        typeof v === 'function' || v instanceof ModuleRef,
       serialize: (v) => hooks.toRef(v),
       deserialize: (ref) => hooks.fromRef(ref) as Function,
     },
@@ -49,7 +71,10 @@ export function createCodec(hooks: RefHooks, classes: Iterable<[Function, { iden
       isApplicable: (v): v is Bytes => v instanceof ArrayBuffer || ArrayBuffer.isView(v),
       serialize: (v) => ({
         type: Buffer.isBuffer(v) ? 'Buffer' : v.constructor.name,
-        base64: (v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString('base64'),
+        base64: (v instanceof ArrayBuffer
+          ? Buffer.from(v)
+          : Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+        ).toString('base64'),
       }),
       deserialize: ({ type, base64 }) => {
         const make = byteTypes[type];
@@ -59,6 +84,61 @@ export function createCodec(hooks: RefHooks, classes: Iterable<[Function, { iden
     },
     'closure-pool:bytes',
   );
-  for (const [constructor, options] of classes) codec.registerClass(constructor as any, options);
+  codec.registerCustom<Error, any>(
+    {
+      isApplicable: (v): v is Error => v instanceof Error,
+      serialize: (error) => ({
+        name: error.name,
+        message: error.message,
+        stack: error.stack,
+        ...('cause' in error ? { cause: error.cause } : {}),
+        ...(error instanceof AggregateError ? { errors: error.errors } : {}),
+        props: Object.fromEntries(Object.entries(error)),
+      }),
+      deserialize: (record) => rebuildError(record),
+    },
+    'closure-pool:error',
+  );
+  for (const [ctor, options] of classes) codec.registerClass(ctor as any, options);
   return codec;
+}
+
+/** An error as plain data: what superjson alone would lose is its class, cause chain and own properties. */
+type ErrorRecord = {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  cause?: unknown;
+  errors?: unknown[];
+  props: Record<string, unknown>;
+};
+
+const builtinErrors: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+function rebuildError(record: ErrorRecord): Error {
+  const options = 'cause' in record ? { cause: record.cause } : undefined;
+  const error =
+    record.name === 'AggregateError'
+      ? new AggregateError(record.errors ?? [], record.message, options)
+      : new (builtinErrors[record.name] ?? Error)(record.message, options);
+  if (error.name !== record.name)
+    Object.defineProperty(error, 'name', {
+      value: record.name,
+      configurable: true,
+      writable: true,
+    });
+  Object.defineProperty(error, 'stack', {
+    value: record.stack,
+    configurable: true,
+    writable: true,
+  });
+  return Object.assign(error, record.props);
 }

@@ -2,11 +2,17 @@ import { Parser } from 'acorn';
 import { createCodec } from './codec.js';
 import { ErrorCode, PayloadError } from './errors.js';
 import { lookupGlobalPath, toolchainHelpers } from './globals.js';
-import { type FunctionNode, type Payload, type Ref, parsePayload } from './payload.js';
+import {
+  type FunctionNode,
+  type Members,
+  type Payload,
+  parsePayload,
+  type Ref,
+} from './payload.js';
 
-/** A compiled function node: call `bind` with its environment, then `fn` is ready. */
+/** A compiled function node: call `bind` with its captured values, then `fn` is complete. */
 type Instance = { bind: (...values: unknown[]) => void; fn: Function };
-type Factory = () => [Instance['bind'], Function];
+type Factory = (...helpers: unknown[]) => [Instance['bind'], Function];
 
 const factories = new Map<string, Factory>();
 const factoryCacheLimit = 500;
@@ -25,44 +31,62 @@ export async function deserializeClosure(input: unknown): Promise<Function> {
     if ('module' in ref) return modules[ref.module];
     const native = lookupGlobalPath(ref.native);
     if (typeof native !== 'function') {
-      throw new PayloadError(`Invalid closure payload: native function ${ref.native} does not exist in this thread.`, { field: 'native' });
+      throw new PayloadError(
+        `Invalid closure payload: native function ${ref.native} does not exist in this thread.`,
+        { field: 'native' },
+      );
     }
     return native;
   };
-  const classes = payload.classes.map((c) => [instances[c.fn]!.fn, { identifier: c.identifier }] as [Function, { identifier: string }]);
+  const classes = payload.classes.map(
+    (c) =>
+      [instances[c.fn]!.fn, { identifier: c.identifier }] as [Function, { identifier: string }],
+  );
   const codec = createCodec({ toRef: () => ({ fn: 0 }), fromRef: (ref) => fromRef(ref) }, classes);
-  let envs: Record<string, unknown>[];
+  let decoded: { envs: Record<string, unknown>[]; members: Members[] };
   try {
-    envs = codec.deserialize(payload.values as Parameters<typeof codec.deserialize>[0]);
+    decoded = codec.deserialize(payload.values as Parameters<typeof codec.deserialize>[0]);
   } catch (error) {
     if (error instanceof PayloadError) throw error;
-    throw new PayloadError(`Invalid closure payload: values cannot be decoded: ${(error as Error).message}.`, { field: 'values', cause: error });
+    throw new PayloadError(
+      `Invalid closure payload: values cannot be decoded: ${(error as Error).message}.`,
+      { field: 'values', cause: error },
+    );
   }
   payload.functions.forEach((node, i) => {
-    const env = envs[i] ?? {};
-    instances[i]!.bind(...node.names.map((name) => env[name]), ...node.helpers.map((name) => toolchainHelpers[name]));
+    const env = decoded.envs[i] ?? {};
+    const { fn, bind } = instances[i]!;
+    bind(...node.names.map((name) => env[name]));
+    const members = decoded.members[i];
+    if (members?.statics) Object.assign(fn, members.statics);
+    if (members?.proto) Object.assign(fn.prototype, members.proto);
   });
   return fromRef(payload.root) as Function;
 }
 
-/** Compiles a function node once per distinct source and names; each call makes a fresh scope. */
+/**
+ * Compiles a function node once per distinct source and names; each call makes a fresh scope.
+ * Compiler helpers are parameters, there from the start (a class's static block may call
+ * `__name`); captured names are `let` bindings filled in once every function exists, so
+ * recursion and cycles work.
+ */
 function instantiate(node: FunctionNode, field: string): Instance {
-  const bindings = [...node.names, ...node.helpers];
-  const key = `${bindings.join(',')}\n${node.source}`;
+  const key = `${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
   let factory = factories.get(key);
   if (!factory) {
     assertSingleFunction(node.source, `${field}.source`);
-    // `let` bindings the setter fills in after every function exists, so cycles and recursion work
-    const body = `"use strict";\nlet ${bindings.join(', ') || '_'};\nreturn [function () { ${bindings.map((n, i) => `${n} = arguments[${i}];`).join(' ')} }, ${node.source}];`;
+    const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
+    const body = `"use strict";\nlet ${node.names.join(', ') || '_'};\nreturn [function () { ${setters} }, ${node.source}];`;
     try {
-      factory = new Function(body) as Factory;
+      factory = new Function(...node.helpers, body) as Factory;
     } catch (error) {
       throw compileError(error, field);
     }
-    if (factories.size >= factoryCacheLimit) factories.delete(factories.keys().next().value as string);
+    if (factories.size >= factoryCacheLimit)
+      factories.delete(factories.keys().next().value as string);
     factories.set(key, factory);
   }
-  const [bind, fn] = factory();
+  const [bind, fn] = factory(...node.helpers.map((name) => toolchainHelpers[name]));
   return { bind, fn };
 }
 
@@ -70,33 +94,41 @@ function instantiate(node: FunctionNode, field: string): Instance {
 function assertSingleFunction(source: string, field: string): void {
   let outer: any;
   try {
-    outer = Parser.parseExpressionAt(source, 0, { ecmaVersion: 'latest', sourceType: 'module', preserveParens: true });
+    outer = Parser.parseExpressionAt(source, 0, {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      preserveParens: true,
+    });
   } catch (error) {
-    throw new PayloadError(`Invalid closure payload: ${field} does not parse: ${(error as Error).message}.`, { field, cause: error });
+    throw new PayloadError(
+      `Invalid closure payload: ${field} does not parse: ${(error as Error).message}.`,
+      { field, cause: error },
+    );
   }
   const node = outer.type === 'ParenthesizedExpression' ? outer.expression : outer;
   const isFunction = (n: any) => /^(Arrow)?FunctionExpression$|^ClassExpression$/.test(n?.type);
+  const object =
+    node.object?.type === 'ParenthesizedExpression' ? node.object.expression : node.object;
   const isMethod =
     node.type === 'MemberExpression' &&
-    node.object.type === 'ObjectExpression' &&
-    node.object.properties.length === 1 &&
-    node.object.properties[0].method &&
-    !node.object.properties[0].computed &&
+    object.type === 'ObjectExpression' &&
+    object.properties.length === 1 &&
+    object.properties[0].method &&
+    !object.properties[0].computed &&
     node.property.name === 'm';
-  if (outer.end !== source.length || !(isFunction(node) || isMethod) || (node.type === 'ClassExpression' && classRunsCode(node))) {
-    throw new PayloadError(`Invalid closure payload: ${field} is not a single function expression.`, { field });
+  if (outer.end !== source.length || !(isFunction(node) || isMethod)) {
+    throw new PayloadError(
+      `Invalid closure payload: ${field} is not a single function expression.`,
+      { field },
+    );
   }
 }
 
-/** Evaluating a class runs its computed keys, static fields and static blocks. */
-function classRunsCode(node: any): boolean {
-  return node.superClass?.type !== undefined && node.superClass.type !== 'Identifier'
-    ? true
-    : node.body.body.some((m: any) => m.computed || m.type === 'StaticBlock' || (m.static && m.type === 'PropertyDefinition' && m.value));
-}
-
 function compileError(error: unknown, field: string): PayloadError {
-  if (error instanceof EvalError || /code generation from strings disallowed/i.test(String(error))) {
+  if (
+    error instanceof EvalError ||
+    /code generation from strings disallowed/i.test(String(error))
+  ) {
     return new PayloadError(
       'closure-pool cannot compile functions here: code generation from strings is disabled in this thread ' +
         '(--disallow-code-generation-from-strings, or a policy that forbids eval/new Function). ' +
@@ -104,11 +136,14 @@ function compileError(error: unknown, field: string): PayloadError {
       { field, cause: error, code: ErrorCode.CODE_GENERATION_DISALLOWED },
     );
   }
-  return new PayloadError(`Invalid closure payload: ${field} does not compile: ${(error as Error).message}.`, {
-    field,
-    cause: error,
-    code: ErrorCode.PAYLOAD_COMPILE_FAILED,
-  });
+  return new PayloadError(
+    `Invalid closure payload: ${field} does not compile: ${(error as Error).message}.`,
+    {
+      field,
+      cause: error,
+      code: ErrorCode.PAYLOAD_COMPILE_FAILED,
+    },
+  );
 }
 
 async function importModule(ref: Payload['modules'][number], field: string): Promise<unknown> {
@@ -116,11 +151,16 @@ async function importModule(ref: Payload['modules'][number], field: string): Pro
   try {
     namespace = await import(ref.url);
   } catch (error) {
-    throw new PayloadError(`The worker cannot import ${ref.url}: ${(error as Error).message}.`, { field, cause: error });
+    throw new PayloadError(`The worker cannot import ${ref.url}: ${(error as Error).message}.`, {
+      field,
+      cause: error,
+    });
   }
   if (ref.exportName === undefined) return namespace;
   if (!(ref.exportName in namespace)) {
-    throw new PayloadError(`${ref.url} has no export named '${ref.exportName}'.`, { field: `${field}.exportName` });
+    throw new PayloadError(`${ref.url} has no export named '${ref.exportName}'.`, {
+      field: `${field}.exportName`,
+    });
   }
   return namespace[ref.exportName];
 }

@@ -1,9 +1,17 @@
 import { type Analysis, analyzeFunction } from './analyze.js';
-import { Capture, attachedCapture, type ModuleRef } from './capture.js';
+import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { createCodec, registeredClasses } from './codec.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { nativePath, toolchainHelpers, workerGlobals } from './globals.js';
-import { type FunctionNode, PAYLOAD_VERSION, type Payload, type PayloadBody, type Ref, hashPayload } from './payload.js';
+import {
+  type FunctionNode,
+  hashPayload,
+  type Members,
+  PAYLOAD_VERSION,
+  type Payload,
+  type PayloadBody,
+  type Ref,
+} from './payload.js';
 import { checkValue } from './travel.js';
 
 type Env = Readonly<Record<string, unknown>>;
@@ -14,26 +22,42 @@ const noEnv: Env = Object.freeze({});
  * (if given) over the one `closure()` attached to `fn`. Every free variable is checked here, at
  * the call site: what is missing, or cannot travel, is a CaptureError before anything is sent.
  */
-export function serializeClosure(fn: Function, capture?: Capture | Record<string, unknown>): Payload {
+export function serializeClosure(
+  fn: Function,
+  capture?: Capture | Record<string, unknown>,
+): Payload {
   if (typeof fn !== 'function') {
-    throw new CaptureError(ErrorCode.CAPTURE_INVALID, `Expected a function to run in the worker, got ${fn === null ? 'null' : typeof fn}.`, {
-      path: 'fn',
-    });
+    throw new CaptureError(
+      ErrorCode.CAPTURE_INVALID,
+      `Expected a function to run in the worker, got ${fn === null ? 'null' : typeof fn}.`,
+      {
+        path: 'fn',
+      },
+    );
   }
-  const explicit = capture === undefined ? undefined : capture instanceof Capture ? capture : new Capture(capture);
+  const explicit =
+    capture === undefined ? undefined : capture instanceof Capture ? capture : new Capture(capture);
   const graph = new Graph();
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
 
-  const codec = createCodec({ toRef: (v) => graph.refOf(v, '', noEnv), fromRef: () => undefined }, registeredClasses);
-  const values = codec.serialize(graph.envs) as PayloadBody['values'];
+  const codec = createCodec(
+    { toRef: (v) => graph.refOf(v, '', noEnv), fromRef: () => undefined },
+    registeredClasses,
+  );
+  const values = codec.serialize({
+    envs: graph.envs,
+    members: graph.members,
+  }) as PayloadBody['values'];
   const body: PayloadBody = {
     format: 'closure-pool',
     version: PAYLOAD_VERSION,
     root,
     functions: graph.nodes,
-    modules: graph.modules.map((m) => (m.exportName === undefined ? { url: m.url } : { url: m.url, exportName: m.exportName })),
+    modules: graph.modules.map((m) =>
+      m.exportName === undefined ? { url: m.url } : { url: m.url, exportName: m.exportName },
+    ),
     classes: graph.classes,
     values,
   };
@@ -44,6 +68,7 @@ export function serializeClosure(fn: Function, capture?: Capture | Record<string
 class Graph {
   readonly nodes: FunctionNode[] = [];
   readonly envs: Record<string, unknown>[] = [];
+  readonly members: Members[] = [];
   readonly modules: ModuleRef[] = [];
   readonly classes: { identifier: string; fn: number }[] = [];
   private readonly ids = new Map<Function, number>();
@@ -60,7 +85,14 @@ class Graph {
     const native = nativePath(value);
     if (native) return { native };
     if (isNative(value)) throw unsupportedNative(value, path);
-    return { fn: this.add(value, path, explicit ?? attachedCapture(value)?.env ?? foundIn, attachedCapture(value) !== undefined || explicit !== undefined) };
+    return {
+      fn: this.add(
+        value,
+        path,
+        explicit ?? attachedCapture(value)?.env ?? foundIn,
+        attachedCapture(value) !== undefined || explicit !== undefined,
+      ),
+    };
   }
 
   private add(fn: Function, path: string, env: Env, own: boolean): number {
@@ -86,10 +118,17 @@ class Graph {
       }
     }
     if (missing.length > 0) this.missing.push({ path, names: missing, own });
+    const members = ownMembers(fn);
+    this.members.push(members);
     const seen = new Set<object>();
     const envPath = path === 'fn' ? 'capture' : `${path}(capture)`;
     for (const name of node.names) {
       checkValue(values[name], `${envPath}.${name}`, env, this, seen);
+    }
+    for (const [part, record] of Object.entries(members)) {
+      for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
+        checkValue(value, `${path}${part === 'proto' ? '.prototype' : ''}.${key}`, env, this, seen);
+      }
     }
     return id;
   }
@@ -102,10 +141,10 @@ class Graph {
     this.refOf(ref, '', noEnv);
   }
 
-  onClassInstance(constructor: Function, path: string, env: Env): void {
-    const identifier = registeredClasses.get(constructor)!.identifier;
+  onClassInstance(ctor: Function, path: string, env: Env): void {
+    const identifier = registeredClasses.get(ctor)!.identifier;
     if (this.classes.some((c) => c.identifier === identifier)) return;
-    const ref = this.refOf(constructor, `${path}.constructor`, env);
+    const ref = this.refOf(ctor, `${path}.constructor`, env);
     if ('fn' in ref) this.classes.push({ identifier, fn: ref.fn });
   }
 
@@ -113,7 +152,12 @@ class Graph {
     if (this.missing.length === 0) return;
     const lines = this.missing.map(({ path, names, own }) => {
       const list = names.join(', ');
-      const fix = path === 'fn' ? `capture({ ${list} })` : own ? `closure(${path.split('.').pop()}, { …, ${list} })` : `capture({ …, ${list} }) or closure(${path.split('.').pop()}, { ${list} })`;
+      const fix =
+        path === 'fn'
+          ? `capture({ ${list} })`
+          : own
+            ? `closure(${path.split('.').pop()}, { …, ${list} })`
+            : `capture({ …, ${list} }) or closure(${path.split('.').pop()}, { ${list} })`;
       const hint = names.some((n) => /^__vi(te_ssr)?_import_\d+__$/.test(n))
         ? ' (a __vite_ssr_import_N__ name is how vitest renames an import: capture the imported name itself, or use moduleRef())'
         : '';
@@ -125,6 +169,26 @@ class Graph {
       { path: this.missing[0]!.path, missing: [...new Set(this.missing.flatMap((m) => m.names))] },
     );
   }
+}
+
+/**
+ * What a function carries besides its source: its own enumerable properties, and for a function
+ * that is not `class` syntax (tsc's ES5 classes), the methods assigned to its prototype.
+ */
+function ownMembers(fn: Function): Members {
+  const members: Members = {};
+  const statics = Object.fromEntries(Object.entries(fn));
+  if (Object.keys(statics).length > 0) members.statics = statics;
+  const proto = fn.prototype;
+  if (
+    proto &&
+    typeof proto === 'object' &&
+    !/^class\b/.test(Function.prototype.toString.call(fn))
+  ) {
+    const methods = Object.fromEntries(Object.entries(proto));
+    if (Object.keys(methods).length > 0) members.proto = methods;
+  }
+  return members;
 }
 
 /**

@@ -1,17 +1,64 @@
 import { createContext, runInContext } from 'node:vm';
 import * as tslib from 'tslib';
+import { esbuildHelpers } from './esbuild-helpers.js';
 
 /** Node's own globals that every worker thread has, beside the ECMAScript built-ins. */
 const nodeGlobals = [
-  'AbortController', 'AbortSignal', 'atob', 'Blob', 'BroadcastChannel', 'btoa', 'Buffer',
-  'ByteLengthQueuingStrategy', 'clearImmediate', 'clearInterval', 'clearTimeout', 'CompressionStream',
-  'console', 'CountQueuingStrategy', 'crypto', 'Crypto', 'CryptoKey', 'CustomEvent',
-  'DecompressionStream', 'DOMException', 'Event', 'EventTarget', 'fetch', 'File', 'FormData',
-  'global', 'Headers', 'MessageChannel', 'MessageEvent', 'MessagePort', 'navigator', 'performance',
-  'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure', 'PerformanceObserver', 'process',
-  'queueMicrotask', 'ReadableStream', 'Request', 'Response', 'setImmediate', 'setInterval',
-  'setTimeout', 'structuredClone', 'SubtleCrypto', 'TextDecoder', 'TextDecoderStream', 'TextEncoder',
-  'TextEncoderStream', 'TransformStream', 'URL', 'URLSearchParams', 'WebAssembly', 'WebSocket',
+  'AbortController',
+  'AbortSignal',
+  'atob',
+  'Blob',
+  'BroadcastChannel',
+  'btoa',
+  'Buffer',
+  'ByteLengthQueuingStrategy',
+  'clearImmediate',
+  'clearInterval',
+  'clearTimeout',
+  'CompressionStream',
+  'console',
+  'CountQueuingStrategy',
+  'crypto',
+  'Crypto',
+  'CryptoKey',
+  'CustomEvent',
+  'DecompressionStream',
+  'DOMException',
+  'Event',
+  'EventTarget',
+  'fetch',
+  'File',
+  'FormData',
+  'global',
+  'Headers',
+  'MessageChannel',
+  'MessageEvent',
+  'MessagePort',
+  'navigator',
+  'performance',
+  'PerformanceEntry',
+  'PerformanceMark',
+  'PerformanceMeasure',
+  'PerformanceObserver',
+  'process',
+  'queueMicrotask',
+  'ReadableStream',
+  'Request',
+  'Response',
+  'setImmediate',
+  'setInterval',
+  'setTimeout',
+  'structuredClone',
+  'SubtleCrypto',
+  'TextDecoder',
+  'TextDecoderStream',
+  'TextEncoder',
+  'TextEncoderStream',
+  'TransformStream',
+  'URL',
+  'URLSearchParams',
+  'WebAssembly',
+  'WebSocket',
   'WritableStream',
 ];
 
@@ -24,17 +71,14 @@ export const workerGlobals: ReadonlySet<string> = new Set([
   ...nodeGlobals.filter((name) => name in globalThis),
 ]);
 
-const nameHelper = (target: Function, value: string) =>
-  Object.defineProperty(target, 'name', { value, configurable: true });
-
 /**
  * Helpers that compilers put into a function's body: tsc's `__awaiter`, `__generator`, `__rest`…
- * (identical to tslib's) and esbuild's `__name` (keepNames, which tsx turns on). The worker
- * supplies them when the capture does not.
+ * (identical to tslib's) and esbuild's `__name`, `__publicField`, `__async`… (tsx runs esbuild).
+ * The worker supplies them when the capture does not.
  */
 export const toolchainHelpers: Readonly<Record<string, unknown>> = Object.freeze({
   ...Object.fromEntries(Object.entries(tslib).filter(([name]) => name.startsWith('__'))),
-  __name: nameHelper,
+  ...esbuildHelpers,
 });
 
 let nativeIndex: Map<Function, string> | undefined;

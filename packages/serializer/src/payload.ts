@@ -7,12 +7,20 @@ import { toolchainHelpers } from './globals.js';
 export const PAYLOAD_VERSION = 1;
 
 const index = z.number().int().nonnegative();
-const identifier = z.string().regex(/^[\p{L}_$][\p{L}\p{N}_$]*$/u, 'must be a JavaScript identifier');
+const identifier = z
+  .string()
+  .regex(/^[\p{L}_$][\p{L}\p{N}_$]*$/u, 'must be a JavaScript identifier');
 
 /** Where a function comes from: a function node of this payload, a global path, or a module. */
 export const refSchema = z.union([
   z.object({ fn: index }).strict(),
-  z.object({ native: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'must be a global path like Math.sqrt') }).strict(),
+  z
+    .object({
+      native: z
+        .string()
+        .regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'must be a global path like Math.sqrt'),
+    })
+    .strict(),
   z.object({ module: index }).strict(),
 ]);
 export type Ref = z.infer<typeof refSchema>;
@@ -38,13 +46,31 @@ export const payloadSchema = z
     hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'),
     root: refSchema,
     functions: z.array(functionNodeSchema),
-    modules: z.array(z.object({ url: z.string().min(1), exportName: z.string().optional() }).strict()),
+    modules: z.array(
+      z.object({ url: z.string().min(1), exportName: z.string().optional() }).strict(),
+    ),
     classes: z.array(z.object({ identifier: z.string().min(1), fn: index }).strict()),
-    /** superjson's output for `[env of functions[0], env of functions[1], …]`. */
-    values: z.object({ json: z.array(z.record(z.string(), z.unknown())), meta: z.unknown().optional() }).strict(),
+    /** superjson's output for `{ envs, members }`, each with one entry per function. */
+    values: z
+      .object({
+        json: z
+          .object({
+            envs: z.array(z.record(z.string(), z.unknown())),
+            members: z.array(z.record(z.string(), z.unknown())),
+          })
+          .strict(),
+        meta: z.unknown().optional(),
+      })
+      .strict(),
   })
   .strict();
 export type Payload = z.infer<typeof payloadSchema>;
+
+/** A function's own properties (`fn.cache = …`) and, for pre-class code, its prototype's methods. */
+export interface Members {
+  statics?: Record<string, unknown>;
+  proto?: Record<string, unknown>;
+}
 export type PayloadBody = Omit<Payload, 'hash'>;
 
 /** The content hash of a payload body. */
@@ -58,31 +84,47 @@ export function parsePayload(input: unknown): Payload {
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const field = issue.path.join('.') || '(root)';
-    throw new PayloadError(`Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`, {
-      field,
-      cause: result.error,
-    });
+    throw new PayloadError(
+      `Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`,
+      {
+        field,
+        cause: result.error,
+      },
+    );
   }
   const payload = result.data;
   const fnCount = payload.functions.length;
   const checkRef = (ref: Ref, field: string) => {
     if ('fn' in ref && ref.fn >= fnCount) throw refError(field, `function ${ref.fn}`, fnCount);
-    if ('module' in ref && ref.module >= payload.modules.length) throw refError(field, `module ${ref.module}`, payload.modules.length);
+    if ('module' in ref && ref.module >= payload.modules.length)
+      throw refError(field, `module ${ref.module}`, payload.modules.length);
   };
   checkRef(payload.root, 'root');
-  payload.classes.forEach((c, i) => checkRef({ fn: c.fn }, `classes.${i}.fn`));
-  if (payload.values.json.length !== fnCount) {
-    throw new PayloadError(`Invalid closure payload: values.json has ${payload.values.json.length} environments for ${fnCount} functions.`, {
-      field: 'values.json',
-    });
+  for (const [i, c] of payload.classes.entries()) checkRef({ fn: c.fn }, `classes.${i}.fn`);
+  for (const part of ['envs', 'members'] as const) {
+    const count = payload.values.json[part].length;
+    if (count !== fnCount) {
+      throw new PayloadError(
+        `Invalid closure payload: values.json.${part} has ${count} entries for ${fnCount} functions.`,
+        {
+          field: `values.json.${part}`,
+        },
+      );
+    }
   }
   const { hash, ...body } = payload;
   if (hashPayload(body) !== hash) {
-    throw new PayloadError('Invalid closure payload: hash does not match its content (corrupted or altered in transit).', { field: 'hash' });
+    throw new PayloadError(
+      'Invalid closure payload: hash does not match its content (corrupted or altered in transit).',
+      { field: 'hash' },
+    );
   }
   return payload;
 }
 
 function refError(field: string, what: string, count: number): PayloadError {
-  return new PayloadError(`Invalid closure payload: ${field} points to ${what}, but there are only ${count}.`, { field });
+  return new PayloadError(
+    `Invalid closure payload: ${field} points to ${what}, but there are only ${count}.`,
+    { field },
+  );
 }

@@ -1,0 +1,336 @@
+import { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { capture, closure, moduleRef } from './capture.js';
+import { registerClass } from './codec.js';
+import { serializeClosure } from './encode.js';
+import { CaptureError, ErrorCode } from './errors.js';
+import { roundTrip } from './test-helpers.js';
+
+// bound only by the capture each test gives
+declare const k: number;
+
+describe('every function form travels', () => {
+  const y = 3;
+  function declared(x: number) {
+    return x * y;
+  }
+  class Shape {
+    area(side: number) {
+      return side * side * y;
+    }
+    static unit(x: number) {
+      return x * y;
+    }
+  }
+  const forms: [string, Function, unknown, unknown][] = [
+    ['arrow', (x: number) => x * y, 2, 6],
+    ['function expression', (x: number) => x * y, 2, 6],
+    ['function declaration', declared, 2, 6],
+    [
+      'method shorthand',
+      {
+        double(x: number) {
+          return x * 2 * y;
+        },
+      }.double,
+      1,
+      6,
+    ],
+    ['class method taken off an instance', new Shape().area, 2, 12],
+    ['static method', Shape.unit, 2, 6],
+  ];
+  it.each(forms)('%s', async (_, fn, input, expected) => {
+    expect((await roundTrip(fn, { y }))(input)).toBe(expected);
+  });
+
+  it('async functions', async () => {
+    const f = await roundTrip(async (x: number) => (await Promise.resolve(x)) * y, { y });
+    await expect(f(2)).resolves.toBe(6);
+  });
+
+  it('generators and async generators', async () => {
+    const gen = await roundTrip(
+      function* (n: number) {
+        for (let i = 0; i < n; i++) yield i * y;
+      },
+      { y },
+    );
+    expect([...gen(3)]).toEqual([0, 3, 6]);
+    const agen = await roundTrip(
+      async function* (n: number) {
+        for (let i = 0; i < n; i++) yield i * y;
+      },
+      { y },
+    );
+    const out: number[] = [];
+    for await (const v of agen(3)) out.push(v);
+    expect(out).toEqual([0, 3, 6]);
+  });
+
+  it('methods with computed keys', async () => {
+    const obj = {
+      [`tri${'ple'}`](x: number) {
+        return x * 3;
+      },
+    };
+    expect((await roundTrip(obj.triple))(2)).toBe(6);
+  });
+
+  it('native functions a worker can find travel by reference and work', async () => {
+    expect((await roundTrip(Math.sqrt))(9)).toBe(3);
+    const stringify = JSON.stringify;
+    const clone = structuredClone;
+    const f = await roundTrip((v: unknown) => stringify(clone(v)), { stringify, clone });
+    expect(f({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('refuses bound functions and natives a worker cannot find, saying how to fix it', () => {
+    const bound = ((x: number) => x).bind(null);
+    expect(() => serializeClosure(bound)).toThrow(
+      /is a bound function \(bound \).*closure\(\(x\) => target\.method\(x\), \{ target \}\)/,
+    );
+    expect(() => serializeClosure(Array.prototype.push)).toThrow(
+      /native code \(push\) that a worker cannot find.*moduleRef/,
+    );
+  });
+
+  it('compiles in strict mode, as module code is', async () => {
+    const f = await roundTrip(function (this: unknown) {
+      return this;
+    });
+    expect(f()).toBeUndefined();
+  });
+});
+
+describe('captured values travel', () => {
+  it('everything superjson carries, by value', async () => {
+    const cyclic: any = { name: 'loop', list: [1, 2] };
+    cyclic.self = cyclic;
+    cyclic.list.push(cyclic);
+    const value = {
+      u: undefined,
+      nan: Number.NaN,
+      negZero: -0,
+      inf: Number.POSITIVE_INFINITY,
+      big: 2n ** 70n,
+      date: new Date('2020-01-02T03:04:05Z'),
+      re: /a+b/gi,
+      map: new Map<unknown, unknown>([
+        [1, 'one'],
+        ['k', { deep: [1] }],
+      ]),
+      set: new Set([1, 'two']),
+      err: new TypeError('bad'),
+      url: new URL('https://example.test/a?b=1'),
+      cyclic,
+    };
+    const f = await roundTrip(() => value, { value });
+    const back = f();
+    expect(back.u).toBeUndefined();
+    expect('u' in back).toBe(true);
+    expect(back.nan).toBeNaN();
+    expect(Object.is(back.negZero, -0)).toBe(true);
+    expect(back.inf).toBe(Number.POSITIVE_INFINITY);
+    expect(back.big).toBe(2n ** 70n);
+    expect(back.date).toEqual(value.date);
+    expect(back.re.source).toBe('a+b');
+    expect(back.re.flags).toBe('gi');
+    expect(back.map).toEqual(value.map);
+    expect(back.set).toEqual(value.set);
+    expect(back.err).toBeInstanceOf(TypeError);
+    expect(back.err.message).toBe('bad');
+    expect(back.url.href).toBe(value.url.href);
+    expect(back.cyclic.self).toBe(back.cyclic);
+    expect(back.cyclic.list[2]).toBe(back.cyclic);
+  });
+
+  it('typed arrays, ArrayBuffers, DataViews and Buffers, with their types', async () => {
+    const bytes = {
+      f64: new Float64Array([1.5, -2, Number.NaN]),
+      i32: new Int32Array([1, -1]),
+      big: new BigInt64Array([5n]),
+      view: new Uint8Array(new Uint8Array([9, 8, 7, 6]).buffer, 1, 2),
+      ab: new Uint16Array([1, 2]).buffer,
+      dv: new DataView(new Uint8Array([1, 2, 3]).buffer),
+      buf: Buffer.from('hello'),
+    };
+    const back = (await roundTrip(() => bytes, { bytes }))();
+    expect(back.f64).toBeInstanceOf(Float64Array);
+    expect([...back.f64]).toEqual([1.5, -2, Number.NaN]);
+    expect(back.i32).toEqual(bytes.i32);
+    expect(back.big).toEqual(bytes.big);
+    expect([...back.view]).toEqual([8, 7]);
+    expect(new Uint16Array(back.ab)).toEqual(new Uint16Array([1, 2]));
+    expect(back.dv.getUint8(2)).toBe(3);
+    expect(Buffer.isBuffer(back.buf) && back.buf.toString()).toBe('hello');
+  });
+
+  it('instances of registered classes keep their class, which travels too', async () => {
+    class Point {
+      constructor(
+        public x: number,
+        public y: number,
+      ) {}
+      norm() {
+        return Math.hypot(this.x, this.y);
+      }
+    }
+    registerClass(Point);
+    const origin = new Point(3, 4);
+    const f = await roundTrip(() => origin, { origin });
+    const back = f();
+    expect(back.norm()).toBe(5);
+    expect(back.constructor.name).toBe('Point');
+  });
+
+  it('is a snapshot taken at serialization: later changes on either side are not seen', async () => {
+    const state = { count: 1 };
+    const payloadFn = roundTrip(() => ++state.count, { state });
+    state.count = 100;
+    const f = await payloadFn;
+    expect(f()).toBe(2);
+    expect(state.count).toBe(100);
+  });
+
+  const refusals: [string, Record<string, unknown>, RegExp][] = [
+    ['WeakMap', { cache: new WeakMap() }, /capture\.cache cannot travel.*held weakly/],
+    ['WeakRef', { ref: new WeakRef({}) }, /capture\.ref cannot travel.*held weakly/],
+    [
+      'Promise',
+      { pending: Promise.resolve(1) },
+      /capture\.pending cannot travel.*a Promise: await it first/,
+    ],
+    ['Symbol', { tag: Symbol('t') }, /capture\.tag cannot travel.*a Symbol/],
+    ['Proxy', { p: new Proxy({}, {}) }, /capture\.p cannot travel.*a Proxy/],
+    [
+      'socket',
+      { db: { client: new Socket() } },
+      /capture\.db\.client cannot travel.*an instance of Socket.*registerClass\(Socket\)/,
+    ],
+    [
+      'value in a Map',
+      { m: new Map([['k', new WeakSet()]]) },
+      /capture\.m\.get\('k' \(string\)\) cannot travel/,
+    ],
+  ];
+  it.each(refusals)('refuses a %s, naming its path, before anything is sent', (_, env, message) => {
+    const keys = Object.keys(env);
+    const fn = new Function(`return () => [${keys.join(', ')}]`)();
+    const error = (() => {
+      try {
+        serializeClosure(fn, env);
+      } catch (e) {
+        return e as CaptureError;
+      }
+    })();
+    expect(error).toBeInstanceOf(CaptureError);
+    expect(error?.code).toBe(ErrorCode.CAPTURE_UNSUPPORTED_VALUE);
+    expect(error?.message).toMatch(message);
+  });
+});
+
+describe('captured functions travel with their environments', () => {
+  it('a function that calls itself through its outer name', async () => {
+    const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+    expect((await roundTrip(fib, capture({ fib })))(15)).toBe(610);
+  });
+
+  it('mutual recursion', async () => {
+    const isEven = (n: number): boolean => (n === 0 ? true : isOdd(n - 1));
+    const isOdd = (n: number): boolean => (n === 0 ? false : isEven(n - 1));
+    const f = await roundTrip((n: number) => isEven(n), { isEven, isOdd });
+    expect([f(10), f(7)]).toEqual([true, false]);
+  });
+
+  it('a helper shared by two functions is sent once: the payload is a graph', async () => {
+    const square = (x: number) => x * x;
+    const a = (x: number) => square(x) + 1;
+    const b = (x: number) => square(x) - 1;
+    const payload = serializeClosure((x: number) => [a(x), b(x), square(x)], { a, b, square });
+    expect(payload.functions.filter((f) => f.source.includes('x * x'))).toHaveLength(1);
+    expect(payload.functions).toHaveLength(4);
+    expect((await roundTrip((x: number) => [a(x), b(x)], { a, b, square }))(3)).toEqual([10, 8]);
+  });
+
+  it('a factory declares the environment once with closure(); the function carries it anywhere', async () => {
+    const powerFactory = (y: number) => closure((x: number) => x ** y, { y });
+    expect((await roundTrip(powerFactory(3)))(2)).toBe(8);
+    const cube = powerFactory(3);
+    const ops = { cube, list: [powerFactory(2)] };
+    const f = await roundTrip((x: number) => [ops.cube(x), ops.list[0]!(x)], { ops });
+    expect(f(2)).toEqual([8, 4]);
+  });
+
+  it('an explicit capture overrides what closure() attached', async () => {
+    const f = closure((x: number) => x + k, { k: 1 });
+    expect((await roundTrip(f, { k: 10 }))(1)).toBe(11);
+  });
+
+  it('a captured function without closure() sees the capture it was found in', async () => {
+    const z = 5;
+    const helper = (x: number) => x + z;
+    expect((await roundTrip((x: number) => helper(x), { helper, z }))(1)).toBe(6);
+  });
+
+  it('modules named with moduleRef are imported by the worker instead of copied', async () => {
+    const path = moduleRef('node:path');
+    const basename = moduleRef('node:path', 'basename');
+    const f = await roundTrip((p: string) => [path.sep, basename(p)], { path, basename });
+    expect(f('/a/b.txt')).toEqual(['/', 'b.txt']);
+  });
+});
+
+describe('the free-variable check', () => {
+  it('lists every missing name in one error, with the fix', () => {
+    const fn = new Function('return (x) => helper(x) * y + z + Math.PI')();
+    const error = (() => {
+      try {
+        serializeClosure(fn, { z: 1 });
+      } catch (e) {
+        return e as CaptureError;
+      }
+    })();
+    expect(error).toBeInstanceOf(CaptureError);
+    expect(error?.code).toBe(ErrorCode.CAPTURE_MISSING);
+    expect(error?.missing).toEqual(['helper', 'y']);
+    expect(error?.message).toMatch(
+      /fn uses helper, y, which a worker thread does not have\. Fix: capture\(\{ helper, y \}\)/,
+    );
+  });
+
+  it("checks captured functions' own environments too", () => {
+    const inner = new Function('return function inner(x) { return x + w }')();
+    expect(() => serializeClosure((x: number) => inner(x), { inner })).toThrow(
+      /capture\.inner uses w.*closure\(inner, \{ w \}\)/,
+    );
+  });
+
+  it('does not ask for globals a worker thread has, nor for compiler helpers', () => {
+    const fn = new Function(
+      'return (x) => __awaiter(void 0, void 0, void 0, function* () { return setTimeout && Buffer && x })',
+    )();
+    const payload = serializeClosure(fn);
+    expect(payload.functions[0]!.names).toEqual([]);
+    expect(payload.functions[0]!.helpers).toEqual(['__awaiter']);
+  });
+
+  it("asks for globals the caller's thread added, since a worker does not have them", () => {
+    (globalThis as any).addedHere = 1;
+    const fn = new Function('return () => addedHere')();
+    expect(() => serializeClosure(fn)).toThrow(/fn uses addedHere/);
+    delete (globalThis as any).addedHere;
+  });
+
+  it("binds esbuild's renamed shadowing variable (y → y2) to the captured y", async () => {
+    const fn = new Function('return (x) => x ** y2')();
+    expect((await roundTrip(fn, { y: 2 }))(3)).toBe(9);
+  });
+
+  it('serializing the same closure again does not parse it again', () => {
+    const y = 2;
+    const fn = (x: number) => x * y;
+    const first = serializeClosure(fn, { y });
+    const second = serializeClosure(fn, { y });
+    expect(second).toEqual(first);
+  });
+});
