@@ -1,0 +1,114 @@
+// [main] How items become chunks: a fixed size (given, or Python's four chunks per thread when the
+// input's length is known), or, for inputs of unknown length, a size that adapts to how long
+// chunks take (as joblib's auto batching does).
+import { InvalidArgumentError } from './errors.js';
+
+export interface Chunk {
+  /** The index of `items[0]` in the whole input. */
+  readonly start: number;
+  readonly items: unknown[];
+}
+
+export type Items<T> = Iterable<T> | AsyncIterable<T>;
+
+/** The input's length when it can be known without consuming it. */
+export function knownLength(items: Items<unknown>): number | undefined {
+  if (Array.isArray(items) || ArrayBuffer.isView(items))
+    return (items as ArrayLike<unknown>).length;
+  if (items instanceof Set || items instanceof Map) return items.size;
+  return undefined;
+}
+
+/** Python's `Pool.map` default: about four chunks per thread. */
+export function fixedChunkSize(length: number, concurrency: number): number {
+  return Math.max(1, Math.ceil(length / (concurrency * 4)));
+}
+
+/**
+ * Chunk sizes for an input of unknown length: start at one item, then aim each chunk at
+ * `targetMs` of work in the worker, growing at most eightfold and shrinking at most by half per step.
+ */
+export class AdaptiveChunkSize {
+  static readonly targetMs = 25;
+  static readonly max = 100_000;
+  private size = 1;
+
+  get current(): number {
+    return this.size;
+  }
+
+  record(items: number, elapsedMs: number): void {
+    if (items <= 0) return;
+    const perItem = Math.max(elapsedMs, 0.001) / items;
+    const ideal = Math.round(AdaptiveChunkSize.targetMs / perItem);
+    this.size = Math.min(
+      AdaptiveChunkSize.max,
+      Math.max(1, Math.ceil(this.size / 2), Math.min(ideal, this.size * 8)),
+    );
+  }
+}
+
+/** Pulls items lazily, one chunk at a time, from any iterable or async iterable. */
+export class ChunkSource {
+  private readonly iterator: Iterator<unknown> | AsyncIterator<unknown>;
+  private readonly isAsync: boolean;
+  private index = 0;
+  private done = false;
+
+  constructor(
+    items: Items<unknown>,
+    private readonly size: () => number,
+  ) {
+    if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) {
+      this.iterator = items[Symbol.asyncIterator]();
+      this.isAsync = true;
+    } else if (
+      items !== null &&
+      items !== undefined &&
+      typeof (items as Iterable<unknown>)[Symbol.iterator] === 'function'
+    ) {
+      this.iterator = (items as Iterable<unknown>)[Symbol.iterator]();
+      this.isAsync = false;
+    } else {
+      throw new InvalidArgumentError(
+        `Expected the items to be an iterable or async iterable (an array, a generator, a Set…), got ${describeItems(items)}.`,
+      );
+    }
+  }
+
+  /** The next chunk, or undefined when the input is exhausted. */
+  async next(): Promise<Chunk | undefined> {
+    if (this.done) return undefined;
+    const want = this.size();
+    const items: unknown[] = [];
+    while (items.length < want) {
+      const step = this.isAsync
+        ? await this.iterator.next()
+        : (this.iterator as Iterator<unknown>).next();
+      if (step.done) {
+        this.done = true;
+        break;
+      }
+      items.push(step.value);
+    }
+    if (items.length === 0) return undefined;
+    const chunk = { start: this.index, items };
+    this.index += items.length;
+    return chunk;
+  }
+
+  /** Lets the input's generator run its `finally` blocks when the call ends early. */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.iterator.return?.();
+  }
+}
+
+function describeItems(items: unknown): string {
+  return items === null
+    ? 'null'
+    : typeof items === 'object'
+      ? `an object without [Symbol.iterator]`
+      : `${String(items)} (${typeof items})`;
+}

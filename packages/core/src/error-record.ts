@@ -1,0 +1,137 @@
+// [both] An error as plain, cloneable data, and back. Whatever was thrown arrives as something useful:
+// its class, message, stack, cause chain, AggregateError's errors and its own properties.
+import { deserialize, serialize } from 'node:v8';
+
+export interface ErrorRecord {
+  /** `error` for Error objects; `value` for anything else thrown (`throw 42`). */
+  readonly kind: 'error' | 'value';
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly cause?: ErrorRecord;
+  readonly errors?: ErrorRecord[];
+  /** Own enumerable properties (`err.code`); values that cannot be cloned arrive as strings. */
+  readonly props: Record<string, unknown>;
+  /** For `kind: 'value'`: the thrown value, if it can be cloned. */
+  readonly value?: unknown;
+}
+
+const maxDepth = 8;
+
+export function toErrorRecord(thrown: unknown, depth = 0, seen = new Set<unknown>()): ErrorRecord {
+  if (!isErrorLike(thrown)) {
+    const text = safely(
+      () => (typeof thrown === 'symbol' ? thrown.toString() : String(thrown)),
+      'an unprintable value',
+    );
+    return {
+      kind: 'value',
+      name: 'NonErrorThrown',
+      message: `A non-Error value was thrown: ${text}`,
+      props: {},
+      ...(isCloneable(thrown) ? { value: thrown } : {}),
+    };
+  }
+  seen.add(thrown);
+  const error = thrown as Error & { cause?: unknown; errors?: unknown };
+  const cause = safely(() => error.cause, undefined);
+  const errors = safely(() => error.errors, undefined);
+  const record: ErrorRecord = {
+    kind: 'error',
+    name: safely(() => String(error.name), 'Error'),
+    message: safely(() => String(error.message), '(message could not be read)'),
+    stack: safely(() => error.stack, undefined),
+    props: ownProps(error),
+    ...(cause !== undefined && depth < maxDepth && !seen.has(cause)
+      ? { cause: toErrorRecord(cause, depth + 1, seen) }
+      : {}),
+    ...(Array.isArray(errors) && depth < maxDepth
+      ? { errors: errors.map((e) => toErrorRecord(e, depth + 1, seen)) }
+      : {}),
+  };
+  return record;
+}
+
+const builtins: Record<string, new (message?: string, options?: { cause?: unknown }) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** Rebuilds the error: the same class where it is a built-in one, the worker's stack, its properties. */
+export function fromErrorRecord(record: ErrorRecord): unknown {
+  if (record.kind === 'value' && 'value' in record) return record.value;
+  const cause = record.cause ? { cause: fromErrorRecord(record.cause) } : undefined;
+  const error =
+    record.errors !== undefined
+      ? new AggregateError(record.errors.map(fromErrorRecord), record.message, cause)
+      : new (builtins[record.name] ?? Error)(record.message, cause);
+  if (error.name !== record.name) {
+    Object.defineProperty(error, 'name', {
+      value: record.name,
+      configurable: true,
+      writable: true,
+    });
+  }
+  Object.defineProperty(error, 'stack', {
+    value: record.stack ?? `${record.name}: ${record.message}`,
+    configurable: true,
+    writable: true,
+  });
+  for (const [key, value] of Object.entries(record.props)) {
+    safely(
+      () =>
+        Object.defineProperty(error, key, {
+          value,
+          configurable: true,
+          writable: true,
+          enumerable: true,
+        }),
+      undefined,
+    );
+  }
+  return error;
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return (
+    value instanceof Error ||
+    (typeof value === 'object' && value !== null && 'message' in value && 'stack' in value)
+  );
+}
+
+function ownProps(error: object): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  for (const key of safely(() => Object.keys(error), [] as string[])) {
+    if (key === 'cause' || key === 'errors' || key === 'stack' || key === 'message') continue;
+    const value = safely(() => (error as Record<string, unknown>)[key], '(getter threw)');
+    props[key] = isCloneable(value) ? value : safely(() => String(value), '(unprintable)');
+  }
+  return props;
+}
+
+function isCloneable(value: unknown): boolean {
+  if (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')
+  )
+    return true;
+  try {
+    deserialize(serialize(value));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function safely<T, F>(read: () => T, fallback: F): T | F {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,78 @@
+// [both] The pool's errors. The base class and codes are the serializer's, so one `instanceof
+// ClosurePoolError` and one `code` switch cover everything closure-pool raises.
+import { ClosurePoolError, ErrorCode } from '@closure-pool/serializer';
+
+export { CaptureError, ClosurePoolError, ErrorCode, PayloadError } from '@closure-pool/serializer';
+
+/** An item failed. `cause` is what the function threw, rebuilt; `index` says which item. */
+export class TaskError extends ClosurePoolError {
+  /** The item's position in the input. */
+  readonly index: number;
+  constructor(
+    index: number,
+    cause: unknown,
+    code: ErrorCode = ErrorCode.TASK_FAILED,
+    message?: string,
+  ) {
+    super(code, message ?? `Item ${index} failed: ${summary(cause)}`, { cause });
+    this.index = index;
+  }
+}
+
+/** An item ran longer than the call's `timeout`; its thread was stopped and replaced. */
+export class TaskTimeoutError extends TaskError {
+  readonly timeout: number;
+  constructor(index: number, timeout: number) {
+    super(
+      index,
+      undefined,
+      ErrorCode.TASK_TIMEOUT,
+      `Item ${index} ran longer than the timeout of ${timeout} ms; its thread was stopped and replaced.`,
+    );
+    this.timeout = timeout;
+  }
+}
+
+/** The thread running an item died (process.exit, an uncaught error, out of memory). */
+export class WorkerCrashedError extends TaskError {
+  /** The thread's exit code, when it exited. */
+  readonly exitCode: number | undefined;
+  constructor(index: number, reason: unknown, exitCode: number | undefined) {
+    const why =
+      (reason as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? 'it ran out of memory (the pool’s resourceLimits set its heap size)'
+        : exitCode !== undefined
+          ? `it exited with code ${exitCode}`
+          : `of an uncaught error: ${summary(reason)}`;
+    super(
+      index,
+      reason,
+      ErrorCode.WORKER_CRASHED,
+      `The thread running item ${index} died because ${why}. The pool replaced it.`,
+    );
+    this.exitCode = exitCode;
+  }
+}
+
+/** The pool was closed or terminated before this work could run. */
+export class PoolClosedError extends ClosurePoolError {
+  constructor(message = 'The pool is closed: it accepts no new work. Create a new ClosurePool.') {
+    super(ErrorCode.POOL_CLOSED, message);
+  }
+}
+
+/** A bad argument to the pool's API. */
+export class InvalidArgumentError extends ClosurePoolError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_ARGUMENT, message);
+  }
+}
+
+function summary(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try {
+    return String(value);
+  } catch {
+    return 'an unprintable value';
+  }
+}

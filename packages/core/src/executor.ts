@@ -1,0 +1,64 @@
+// [main] The seam between the pool and the engine that runs chunks. The local Piscina thread pool
+// is the default; another engine (a job queue, a cluster) implements the same four members.
+import { Piscina } from 'piscina';
+import type { ChunkTask } from './protocol.js';
+
+/** Runs chunks somewhere. */
+export interface Executor {
+  /** How many chunks can run at once. */
+  readonly concurrency: number;
+  /**
+   * Runs one chunk, resolving with the worker's reply bytes. When `signal` aborts, a running chunk
+   * is stopped (its thread terminated) and the promise rejects; any other rejection means the
+   * thread running it died, and is described by `crashOf`.
+   */
+  run(task: ChunkTask, signal: AbortSignal): Promise<Uint8Array>;
+  /** Finishes running chunks, then stops. */
+  close(): Promise<void>;
+  /** Stops now; running chunks reject. */
+  destroy(): Promise<void>;
+}
+
+export interface PiscinaExecutorOptions {
+  readonly threads: number;
+  readonly idleTimeout: number;
+  readonly maxQueue: number;
+  readonly resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
+  readonly workerFile: URL;
+}
+
+/** The default executor: a Piscina pool of worker threads running `worker.js`. */
+export class PiscinaExecutor implements Executor {
+  readonly concurrency: number;
+  private readonly piscina: Piscina;
+
+  constructor(options: PiscinaExecutorOptions) {
+    this.concurrency = options.threads;
+    this.piscina = new Piscina({
+      filename: options.workerFile.href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: options.idleTimeout,
+      maxQueue: options.maxQueue,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+  }
+
+  run(task: ChunkTask, signal: AbortSignal): Promise<Uint8Array> {
+    return this.piscina.run(task, { signal });
+  }
+
+  close(): Promise<void> {
+    return this.piscina.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.piscina.destroy();
+  }
+}
+
+/** What a rejection from `Executor.run` says about the thread: its exit code, if it exited. */
+export function exitCodeOf(error: unknown): number | undefined {
+  const match = /exited with code:? (-?\d+)/.exec(String((error as Error)?.message ?? ''));
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,130 @@
+// [main] The pool's and each call's options, their defaults (set here, once) and their checks.
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { InvalidArgumentError } from './errors.js';
+import type { Executor } from './executor.js';
+
+export interface PoolOptions {
+  /**
+   * How many worker threads run items.
+   * @default os.availableParallelism()
+   */
+  readonly threads?: number;
+  /**
+   * How long an idle thread is kept before it exits, in milliseconds.
+   * @default 30_000
+   */
+  readonly idleTimeout?: number;
+  /**
+   * Memory limits for each thread; an item that exceeds them fails with WorkerCrashedError.
+   * @default undefined (Node's defaults)
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /**
+   * How many chunks may wait in the queue of the thread pool.
+   * @default Infinity
+   */
+  readonly maxQueue?: number;
+  /**
+   * The engine that runs chunks. The default is a Piscina thread pool built from the options above.
+   * @default a PiscinaExecutor
+   */
+  readonly executor?: Executor;
+}
+
+export interface CallOptions {
+  /**
+   * Items sent to a thread at once. Larger chunks cost fewer messages; smaller ones balance better.
+   * @default about four chunks per thread when the input's length is known; adaptive otherwise
+   */
+  readonly chunkSize?: number;
+  /** Aborts the call: items not started never run, running ones are stopped, the call rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+  /**
+   * Longest time one item may run, in milliseconds; past it the item fails with TaskTimeoutError and its thread is replaced.
+   * @default Infinity
+   */
+  readonly timeout?: number;
+  /** Called as items finish (at most a few times a second while chunks run). */
+  readonly onProgress?: (progress: Progress) => void;
+  /**
+   * Resolve with one `PromiseSettledResult` per item instead of rejecting at the first failure.
+   * @default false
+   */
+  readonly settle?: boolean;
+}
+
+export interface Progress {
+  /** Items finished so far. */
+  readonly completed: number;
+  /** All items, when the input's length is known. */
+  readonly total?: number;
+}
+
+export interface ResolvedPoolOptions {
+  readonly threads: number;
+  readonly idleTimeout: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly maxQueue: number;
+}
+
+export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(
+      `Expected the pool options to be an object, got ${String(options)} (${typeof options}).`,
+    );
+  }
+  const threads = options.threads ?? availableParallelism();
+  positiveInteger('threads', threads, false);
+  const idleTimeout = options.idleTimeout ?? 30_000;
+  nonNegative('idleTimeout', idleTimeout);
+  const maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
+  positiveInteger('maxQueue', maxQueue, true);
+  return { threads, idleTimeout, resourceLimits: options.resourceLimits, maxQueue };
+}
+
+export function checkCallOptions(options: CallOptions = {}): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(
+      `Expected the call options to be an object, got ${String(options)} (${typeof options}).`,
+    );
+  }
+  if (options.chunkSize !== undefined) positiveInteger('chunkSize', options.chunkSize, false);
+  if (options.timeout !== undefined) {
+    if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
+      throw new InvalidArgumentError(
+        `Expected \`timeout\` to be a number of milliseconds above 0, got \`${String(options.timeout)}\` (${typeof options.timeout}).`,
+      );
+    }
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(
+      'Expected `signal` to be an AbortSignal, like `AbortSignal.timeout(1000)` or `controller.signal`.',
+    );
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidArgumentError(
+      `Expected \`onProgress\` to be a function, got ${typeof options.onProgress}.`,
+    );
+  }
+}
+
+function positiveInteger(name: string, value: unknown, allowInfinity: boolean): void {
+  const ok =
+    typeof value === 'number' &&
+    ((Number.isInteger(value) && value >= 1) ||
+      (allowInfinity && value === Number.POSITIVE_INFINITY));
+  if (!ok) {
+    throw new InvalidArgumentError(
+      `Expected \`${name}\` to be an integer from 1 and up${allowInfinity ? ' or `Infinity`' : ''}, got \`${String(value)}\` (${typeof value}).`,
+    );
+  }
+}
+
+function nonNegative(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new InvalidArgumentError(
+      `Expected \`${name}\` to be a number of milliseconds from 0 up, got \`${String(value)}\` (${typeof value}).`,
+    );
+  }
+}

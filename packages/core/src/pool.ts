@@ -1,0 +1,345 @@
+// [main] ClosurePool: Python's Pool API (map, imap, imapUnordered, starmap, apply) over an executor.
+import { Capture, serializeClosure } from '@closure-pool/serializer';
+import {
+  AdaptiveChunkSize,
+  ChunkSource,
+  fixedChunkSize,
+  type Items,
+  knownLength,
+} from './chunking.js';
+import { InvalidArgumentError, PoolClosedError } from './errors.js';
+import { type Executor, PiscinaExecutor } from './executor.js';
+import {
+  type CallOptions,
+  checkCallOptions,
+  type PoolOptions,
+  resolvePoolOptions,
+} from './options.js';
+import { toHandle } from './payload-handle.js';
+import type { CallMode } from './protocol.js';
+import { ChunkRunner, type Outcome, type Range } from './runner.js';
+import { workerUrl } from './worker-url.js';
+
+type Settled<R> = PromiseSettledResult<Awaited<R>>;
+type Settling = CallOptions & { readonly settle: true };
+type Throwing = CallOptions & { readonly settle?: false };
+type Call = { capture: Capture | undefined; options: CallOptions };
+
+/** A pool of worker threads that runs ordinary closures: `await pool.map((x) => x ** y, xs, capture({ y }))`. */
+export class ClosurePool implements AsyncDisposable {
+  /** How many items run at once. */
+  readonly threads: number;
+  private readonly executor: Executor;
+  private readonly active = new Set<ChunkRunner>();
+  private closed = false;
+
+  constructor(options: PoolOptions = {}) {
+    const resolved = resolvePoolOptions(options);
+    this.executor = options.executor ?? new PiscinaExecutor({ ...resolved, workerFile: workerUrl });
+    this.threads = this.executor.concurrency;
+  }
+
+  /** `fn(item, index)` for every item, in parallel; results in input order. */
+  map<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    capture?: Capture,
+    options?: Throwing,
+  ): Promise<Awaited<R>[]>;
+  map<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    capture: Capture | undefined,
+    options: Settling,
+  ): Promise<Settled<R>[]>;
+  map<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    options: Throwing,
+  ): Promise<Awaited<R>[]>;
+  map<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    options: Settling,
+  ): Promise<Settled<R>[]>;
+  map(fn: Function, items: Items<unknown>, ...rest: unknown[]): Promise<unknown[]> {
+    return this.collect(fn, items, 'item', splitArgs(rest));
+  }
+
+  /** `fn(...args)` for every argument list, in parallel; results in input order. */
+  starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    argLists: Items<A>,
+    capture?: Capture,
+    options?: Throwing,
+  ): Promise<Awaited<R>[]>;
+  starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    argLists: Items<A>,
+    capture: Capture | undefined,
+    options: Settling,
+  ): Promise<Settled<R>[]>;
+  starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    argLists: Items<A>,
+    options: Throwing,
+  ): Promise<Awaited<R>[]>;
+  starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    argLists: Items<A>,
+    options: Settling,
+  ): Promise<Settled<R>[]>;
+  starmap(fn: Function, argLists: Items<unknown[]>, ...rest: unknown[]): Promise<unknown[]> {
+    return this.collect(fn, argLists, 'spread', splitArgs(rest));
+  }
+
+  /** One call, `fn(...args)`, in a worker thread. */
+  apply<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    capture?: Capture,
+    options?: Omit<CallOptions, 'settle' | 'chunkSize'>,
+  ): Promise<Awaited<R>>;
+  apply<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    options?: Omit<CallOptions, 'settle' | 'chunkSize'>,
+  ): Promise<Awaited<R>>;
+  async apply(fn: Function, args: unknown[], ...rest: unknown[]): Promise<unknown> {
+    if (!Array.isArray(args))
+      throw new InvalidArgumentError(
+        `Expected the arguments to be an array, like [1, 2], got ${typeof args}.`,
+      );
+    const { capture, options } = splitArgs(rest);
+    const [result] = await this.collect(fn, [args], 'spread', {
+      capture,
+      options: { ...options, settle: false, chunkSize: 1 },
+    });
+    return result;
+  }
+
+  /** Like `map`, streaming: results in input order as they are ready; the input is read lazily. */
+  imap<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    capture?: Capture,
+    options?: Throwing,
+  ): AsyncIterableIterator<Awaited<R>>;
+  imap<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    capture: Capture | undefined,
+    options: Settling,
+  ): AsyncIterableIterator<Settled<R>>;
+  imap<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    options: Throwing,
+  ): AsyncIterableIterator<Awaited<R>>;
+  imap<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    options: Settling,
+  ): AsyncIterableIterator<Settled<R>>;
+  imap(fn: Function, items: Items<unknown>, ...rest: unknown[]): AsyncIterableIterator<unknown> {
+    const buffered = new Map<number, Range>();
+    const start = this.prepare(
+      fn,
+      items,
+      'item',
+      splitArgs(rest),
+      () => buffered.size < this.threads * 2,
+    );
+    return inOrder(start, buffered);
+  }
+
+  /** Like `imap`, but each result as soon as it is ready: completion order. */
+  imapUnordered<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    capture?: Capture,
+    options?: Throwing,
+  ): AsyncIterableIterator<Awaited<R>>;
+  imapUnordered<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    capture: Capture | undefined,
+    options: Settling,
+  ): AsyncIterableIterator<Settled<R>>;
+  imapUnordered<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    options: Throwing,
+  ): AsyncIterableIterator<Awaited<R>>;
+  imapUnordered<T, R>(
+    fn: (item: T, index: number) => R,
+    items: Items<T>,
+    options: Settling,
+  ): AsyncIterableIterator<Settled<R>>;
+  imapUnordered(
+    fn: Function,
+    items: Items<unknown>,
+    ...rest: unknown[]
+  ): AsyncIterableIterator<unknown> {
+    return asCompleted(this.prepare(fn, items, 'item', splitArgs(rest)));
+  }
+
+  /** Accepts no new work, lets every call already made finish, then stops the threads. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.active].map((runner) => runner.finished));
+    await this.executor.close();
+  }
+
+  /** Stops now: calls in progress reject with PoolClosedError and running items are stopped. */
+  async terminate(): Promise<void> {
+    this.closed = true;
+    for (const runner of this.active)
+      runner.abort(new PoolClosedError('The pool was terminated while this call was running.'));
+    await this.executor.destroy();
+  }
+
+  /** `await using pool = new ClosurePool()` closes the pool at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async collect(
+    fn: Function,
+    items: Items<unknown>,
+    mode: CallMode,
+    call: Call,
+  ): Promise<unknown[]> {
+    const runner = this.prepare(fn, items, mode, call)();
+    const settle = call.options.settle === true;
+    const results: unknown[] = [];
+    try {
+      for (let range = await runner.next(); range; range = await runner.next()) {
+        range.outcomes.forEach((outcome, i) => {
+          results[range!.start + i] = settle ? settled(outcome) : unwrap(outcome);
+        });
+      }
+      return results;
+    } finally {
+      runner.dispose();
+    }
+  }
+
+  /**
+   * Checks the arguments and serializes the closure now, at the call site (a CaptureError is the
+   * caller's); returns what starts the call's runner once results are wanted.
+   */
+  private prepare(
+    fn: Function,
+    items: Items<unknown>,
+    mode: CallMode,
+    { capture, options }: Call,
+    canDispatch?: () => boolean,
+  ): () => ChunkRunner {
+    if (this.closed) throw new PoolClosedError();
+    if (typeof fn !== 'function')
+      throw new InvalidArgumentError(
+        `Expected a function to run on each item, got ${fn === null ? 'null' : typeof fn}.`,
+      );
+    checkCallOptions(options);
+    const payload = toHandle(serializeClosure(fn, capture));
+    const total = knownLength(items);
+    const adaptive =
+      options.chunkSize === undefined && total === undefined ? new AdaptiveChunkSize() : undefined;
+    const size =
+      options.chunkSize ?? (total === undefined ? 1 : fixedChunkSize(total, this.threads));
+    const source = new ChunkSource(items, adaptive ? () => adaptive.current : () => size);
+    return () => {
+      if (this.closed && !this.active.size) throw new PoolClosedError();
+      const runner = new ChunkRunner({
+        executor: this.executor,
+        payload,
+        mode,
+        source,
+        onChunkDone: adaptive ? (n, ms) => adaptive.record(n, ms) : undefined,
+        settle: options.settle === true,
+        timeout: options.timeout,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        total,
+        window: this.threads * 2,
+        canDispatch,
+      });
+      this.active.add(runner);
+      void runner.finished.then(() => this.active.delete(runner));
+      return runner;
+    };
+  }
+}
+
+/** The optional arguments after the items: `(capture?, options?)` or `(options)`. */
+function splitArgs(rest: unknown[]): Call {
+  const [first, second] = rest;
+  if (first instanceof Capture || first === undefined)
+    return { capture: first, options: (second ?? {}) as CallOptions };
+  if (rest.length > 1) {
+    throw new InvalidArgumentError(
+      'Expected the third argument to be capture({ … }) when options follow it; wrap the variables in capture().',
+    );
+  }
+  if (
+    typeof first === 'object' &&
+    first !== null &&
+    Object.keys(first).some((k) => !optionNames.has(k))
+  ) {
+    const names = Object.keys(first).filter((k) => !optionNames.has(k));
+    throw new InvalidArgumentError(
+      `The third argument has ${names.map((n) => `\`${n}\``).join(', ')}, which are not call options. ` +
+        `To capture variables, wrap them: capture({ ${names.join(', ')} }).`,
+    );
+  }
+  return { capture: undefined, options: first as CallOptions };
+}
+
+const optionNames = new Set(['chunkSize', 'signal', 'timeout', 'onProgress', 'settle']);
+
+function unwrap(outcome: Outcome): unknown {
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+function settled(outcome: Outcome): PromiseSettledResult<unknown> {
+  return outcome.ok
+    ? { status: 'fulfilled', value: outcome.value }
+    : { status: 'rejected', reason: outcome.error };
+}
+
+async function* inOrder(
+  start: () => ChunkRunner,
+  buffered: Map<number, Range>,
+): AsyncGenerator<unknown> {
+  const runner = start();
+  const settle = runner.settles;
+  let next = 0;
+  try {
+    for (;;) {
+      for (let range = buffered.get(next); range; range = buffered.get(next)) {
+        buffered.delete(next);
+        next += range.outcomes.length;
+        for (const outcome of range.outcomes) yield settle ? settled(outcome) : unwrap(outcome);
+      }
+      const range = await runner.next();
+      if (!range) return;
+      buffered.set(range.start, range);
+    }
+  } finally {
+    runner.dispose();
+  }
+}
+
+async function* asCompleted(start: () => ChunkRunner): AsyncGenerator<unknown> {
+  const runner = start();
+  const settle = runner.settles;
+  try {
+    for (let range = await runner.next(); range; range = await runner.next()) {
+      for (const outcome of range.outcomes) yield settle ? settled(outcome) : unwrap(outcome);
+    }
+  } finally {
+    runner.dispose();
+  }
+}

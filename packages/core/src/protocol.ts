@@ -1,0 +1,57 @@
+// [both] The messages that cross the thread boundary. Types and layout only: no side effects.
+import type { ErrorRecord } from './error-record.js';
+
+/** How the worker calls the function for each item. */
+export type CallMode = 'item' | 'spread';
+
+/** A payload sent once per call: the worker reads `bytes` only when `hash` is not in its cache. */
+export interface PayloadHandle {
+  readonly hash: string;
+  /** The payload's JSON, UTF-8, in shared memory: posting it costs nothing, however large. */
+  readonly bytes: SharedArrayBuffer;
+}
+
+/**
+ * Shared state of one pool call, read and written by both sides without messages:
+ * `state[0]` is the stop flag (the worker starts no further item once it is set), and for each
+ * in-flight slot `state[1 + slot]` counts items finished and `startedAt[slot]` says when the
+ * current item started (ms since the epoch, 0 while the chunk waits in the queue).
+ */
+export interface CallState {
+  readonly state: Int32Array;
+  readonly startedAt: Float64Array;
+}
+
+export const STOP = 0;
+
+export function createCallState(slots: number): CallState {
+  return {
+    state: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (1 + slots))),
+    startedAt: new Float64Array(new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * slots)),
+  };
+}
+
+/** One chunk of items for one worker. */
+export interface ChunkTask {
+  readonly payload: PayloadHandle;
+  readonly mode: CallMode;
+  /** The index of `items[0]` in the whole input. */
+  readonly start: number;
+  readonly items: readonly unknown[];
+  readonly slot: number;
+  readonly call: CallState;
+  /** Stop at the first failing item (unless the call settles every item). */
+  readonly stopOnError: boolean;
+}
+
+/** What a worker sends back for a chunk, as `v8.serialize` bytes (so one bad value cannot sink the rest). */
+export interface ChunkReply {
+  /** Items run, from the start of the chunk; fewer than sent when the stop flag or a failure ended it. */
+  readonly done: number;
+  /** One per item run; `undefined` where the item failed. */
+  readonly values: unknown[];
+  /** Failures, by position in the chunk. */
+  readonly errors: [position: number, error: ErrorRecord][];
+  /** How long the chunk ran in the worker, for adaptive chunk sizes. */
+  readonly elapsedMs: number;
+}

@@ -1,0 +1,295 @@
+// [main] Runs one pool call: keeps a bounded window of chunks in flight, notices timeouts and
+// crashed threads through shared memory, and hands back finished ranges of items in completion order.
+import { deserialize } from 'node:v8';
+import { ErrorCode } from '@closure-pool/serializer';
+import type { Chunk, ChunkSource } from './chunking.js';
+import { type ErrorRecord, fromErrorRecord } from './error-record.js';
+import { TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
+import { type Executor, exitCodeOf } from './executor.js';
+import type { Progress } from './options.js';
+import {
+  type CallMode,
+  type CallState,
+  type ChunkReply,
+  createCallState,
+  type PayloadHandle,
+  STOP,
+} from './protocol.js';
+
+export type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: TaskError };
+
+/** Consecutive items, from `start`, that have finished. */
+export interface Range {
+  readonly start: number;
+  readonly outcomes: Outcome[];
+}
+
+export interface RunSpec {
+  readonly executor: Executor;
+  readonly payload: PayloadHandle;
+  readonly mode: CallMode;
+  readonly source: ChunkSource;
+  /** Told how long each chunk took, for adaptive chunk sizes. */
+  readonly onChunkDone?: (items: number, elapsedMs: number) => void;
+  readonly settle: boolean;
+  readonly timeout: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly onProgress: ((progress: Progress) => void) | undefined;
+  readonly total: number | undefined;
+  /** At most this many chunks in flight. */
+  readonly window: number;
+  /** Whether the consumer can take more (an ordered consumer buffers ranges that came early). */
+  readonly canDispatch?: () => boolean;
+}
+
+interface Running {
+  readonly chunk: Chunk;
+  readonly slot: number;
+  readonly controller: AbortController;
+  timedOut: boolean;
+}
+
+const progressIntervalMs = 200;
+
+export class ChunkRunner {
+  private readonly call: CallState;
+  private readonly freeSlots: number[];
+  private readonly running = new Map<number, Running>();
+  private readonly ready: Range[] = [];
+  private readonly retry: Chunk[] = [];
+  private sourceDone = false;
+  private stopped = false;
+  /** Why the call ended early: thrown by `next()` once the ranges before it are handed out. */
+  private failure: { error: unknown } | undefined;
+  /** The first item that failed, when the call does not settle: thrown if the consumer never reached it. */
+  private itemFailure: TaskError | undefined;
+  private events = 0;
+  private waiter: (() => void) | undefined;
+  private completed = 0;
+  private reported = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly onAbort = () => this.abort(this.spec.signal!.reason);
+  private disposed = false;
+  /** Resolves when the call is over and no chunk of it is running. */
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+
+  constructor(private readonly spec: RunSpec) {
+    this.call = createCallState(spec.window);
+    this.freeSlots = Array.from({ length: spec.window }, (_, i) => spec.window - 1 - i);
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+    if (spec.signal) {
+      if (spec.signal.aborted) this.abort(spec.signal.reason);
+      else spec.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    if (spec.timeout !== undefined) {
+      const every = Math.max(5, Math.min(spec.timeout / 4, 250));
+      this.timers.push(setInterval(() => this.checkTimeouts(), every).unref());
+    }
+    if (spec.onProgress)
+      this.timers.push(setInterval(() => this.reportProgress(true), progressIntervalMs).unref());
+  }
+
+  /** Whether each item's outcome is handed out (settle) rather than the first failure thrown. */
+  get settles(): boolean {
+    return this.spec.settle;
+  }
+
+  /** The next finished range, in completion order; undefined when every item is done. */
+  async next(): Promise<Range | undefined> {
+    for (;;) {
+      const range = this.ready.shift();
+      if (range) return range;
+      if (this.failure) throw this.failure.error;
+      const seen = this.events;
+      await this.fill();
+      if (this.events !== seen || this.ready.length > 0 || this.failure) continue;
+      if (this.running.size === 0) {
+        if (this.itemFailure) throw this.itemFailure;
+        return undefined;
+      }
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+
+  /** Ends the call without stopping running items; their results are dropped. */
+  stop(): void {
+    if (!this.stopped) {
+      this.stopped = true;
+      Atomics.store(this.call.state, STOP, 1);
+      void this.spec.source.close().catch(() => {});
+    }
+    this.settleIfIdle();
+  }
+
+  /** Ends the call now: running items are stopped (their threads replaced) and `next()` throws `reason`. */
+  abort(reason: unknown): void {
+    this.failure ??= { error: reason };
+    this.stop();
+    for (const run of this.running.values()) run.controller.abort(reason);
+    this.wake();
+  }
+
+  /** Releases timers and the abort listener. Safe to call more than once. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stop();
+    for (const timer of this.timers) clearInterval(timer);
+    this.spec.signal?.removeEventListener('abort', this.onAbort);
+    this.reportProgress(false);
+    this.settleIfIdle();
+  }
+
+  private async fill(): Promise<void> {
+    while (this.freeSlots.length > 0 && !this.stopped) {
+      let chunk = this.retry.shift();
+      if (!chunk) {
+        // an ordered consumer holding early ranges pauses the input, unless nothing would run
+        if (
+          this.sourceDone ||
+          (this.running.size > 0 && this.spec.canDispatch && !this.spec.canDispatch())
+        )
+          return;
+        try {
+          chunk = await this.spec.source.next();
+        } catch (error) {
+          this.failure ??= { error };
+          this.stop();
+          return;
+        }
+        if (this.stopped) return;
+        if (!chunk) {
+          this.sourceDone = true;
+          return;
+        }
+      }
+      this.dispatch(chunk);
+    }
+  }
+
+  private dispatch(chunk: Chunk): void {
+    const slot = this.freeSlots.pop()!;
+    Atomics.store(this.call.state, 1 + slot, 0);
+    this.call.startedAt[slot] = 0;
+    const run: Running = { chunk, slot, controller: new AbortController(), timedOut: false };
+    this.running.set(slot, run);
+    const task = {
+      payload: this.spec.payload,
+      mode: this.spec.mode,
+      start: chunk.start,
+      items: chunk.items,
+      slot,
+      call: this.call,
+      stopOnError: !this.spec.settle,
+    };
+    this.spec.executor.run(task, run.controller.signal).then(
+      (bytes) => this.onReply(run, bytes),
+      (error) => this.onReject(run, error),
+    );
+  }
+
+  private onReply(run: Running, bytes: Uint8Array): void {
+    this.release(run);
+    const reply = deserialize(bytes) as ChunkReply;
+    this.spec.onChunkDone?.(reply.done, reply.elapsedMs);
+    const errors = new Map<number, ErrorRecord>(reply.errors);
+    const outcomes: Outcome[] = reply.values.slice(0, reply.done).map((value, position) => {
+      const record = errors.get(position);
+      return record
+        ? { ok: false, error: taskError(run.chunk.start + position, record) }
+        : { ok: true, value };
+    });
+    this.emit({ start: run.chunk.start, outcomes });
+  }
+
+  private onReject(run: Running, reason: unknown): void {
+    this.release(run);
+    if (this.failure || (run.controller.signal.aborted && !run.timedOut)) return this.wake();
+    // the thread died or was stopped mid-chunk: the running item fails; the items after it run
+    // again elsewhere, and so do the ones before it, whose results died with the thread
+    const { chunk } = run;
+    const position = Math.min(Atomics.load(this.call.state, 1 + run.slot), chunk.items.length - 1);
+    const index = chunk.start + position;
+    const error = run.timedOut
+      ? new TaskTimeoutError(index, this.spec.timeout!)
+      : new WorkerCrashedError(index, reason, exitCodeOf(reason));
+    if (position > 0)
+      this.retry.push({ start: chunk.start, items: chunk.items.slice(0, position) });
+    if (position + 1 < chunk.items.length)
+      this.retry.push({ start: index + 1, items: chunk.items.slice(position + 1) });
+    this.emit({ start: index, outcomes: [{ ok: false, error }] });
+  }
+
+  private emit(range: Range): void {
+    this.ready.push(range);
+    this.completed += range.outcomes.length;
+    const failed = this.spec.settle ? undefined : range.outcomes.find((o) => !o.ok);
+    if (failed && !failed.ok) {
+      this.itemFailure ??= failed.error;
+      this.stop();
+    }
+    this.reportProgress(false);
+    this.wake();
+  }
+
+  private release(run: Running): void {
+    this.running.delete(run.slot);
+    this.freeSlots.push(run.slot);
+    this.settleIfIdle();
+  }
+
+  private wake(): void {
+    this.events++;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+
+  private settleIfIdle(): void {
+    if (this.stopped && this.running.size === 0) this.resolveFinished();
+  }
+
+  private checkTimeouts(): void {
+    const now = Date.now();
+    for (const run of this.running.values()) {
+      const started = this.call.startedAt[run.slot]!;
+      if (!run.timedOut && started > 0 && now - started > this.spec.timeout!) {
+        run.timedOut = true;
+        run.controller.abort();
+      }
+    }
+  }
+
+  private reportProgress(includeRunning: boolean): void {
+    if (!this.spec.onProgress) return;
+    let completed = this.completed;
+    if (includeRunning)
+      for (const run of this.running.values())
+        completed += Atomics.load(this.call.state, 1 + run.slot);
+    if (completed <= this.reported) return;
+    this.reported = completed;
+    this.spec.onProgress(
+      this.spec.total === undefined ? { completed } : { completed, total: this.spec.total },
+    );
+  }
+}
+
+function taskError(index: number, record: ErrorRecord): TaskError {
+  const cause = fromErrorRecord(record);
+  if (record.props.code === ErrorCode.RESULT_NOT_CLONEABLE) {
+    return new TaskError(
+      index,
+      cause,
+      ErrorCode.RESULT_NOT_CLONEABLE,
+      `Item ${index}: ${record.message}`,
+    );
+  }
+  return new TaskError(index, cause);
+}

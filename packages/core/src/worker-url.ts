@@ -1,0 +1,10 @@
+// [main] Where the worker file is. In the built package it sits beside this file; when the
+// TypeScript sources run directly (this package's own tests), the built copy in dist/ is used.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const beside = new URL('./worker.js', import.meta.url);
+
+export const workerUrl: URL = existsSync(fileURLToPath(beside))
+  ? beside
+  : new URL('../dist/worker.js', import.meta.url);

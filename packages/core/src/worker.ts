@@ -1,0 +1,99 @@
+// [worker] The file each pool thread runs: rebuild the closure (once per payload), call it on each
+// item of a chunk, and send back values and rebuilt-able errors.
+import { serialize } from 'node:v8';
+import { deserializeClosure, ErrorCode } from '@closure-pool/serializer';
+import { toErrorRecord } from './error-record.js';
+import { type ChunkReply, type ChunkTask, type PayloadHandle, STOP } from './protocol.js';
+
+const cacheLimit = 64;
+const closures = new Map<string, Promise<Function>>();
+
+/** The closure for a payload, decoded on first use and cached by hash (least recently used out). */
+function load(payload: PayloadHandle): Promise<Function> {
+  let fn = closures.get(payload.hash);
+  if (fn) {
+    closures.delete(payload.hash);
+  } else {
+    fn = deserializeClosure(JSON.parse(Buffer.from(payload.bytes).toString('utf8')));
+    if (closures.size >= cacheLimit) closures.delete(closures.keys().next().value as string);
+  }
+  closures.set(payload.hash, fn);
+  fn.catch(() => closures.delete(payload.hash));
+  return fn;
+}
+
+export default async function runChunk(task: ChunkTask): Promise<Uint8Array> {
+  const began = performance.now();
+  const { state, startedAt } = task.call;
+  const values: unknown[] = [];
+  const errors: ChunkReply['errors'] = [];
+  let fn: Function;
+  try {
+    fn = await load(task.payload);
+  } catch (error) {
+    // the payload cannot be rebuilt: every item of the chunk fails with the same error
+    const record = toErrorRecord(error);
+    return encode({
+      done: task.items.length,
+      values: task.items.map(() => undefined),
+      errors: task.items.map((_, position) => [position, record]),
+      elapsedMs: performance.now() - began,
+    });
+  }
+  let done = 0;
+  for (const item of task.items) {
+    if (Atomics.load(state, STOP) !== 0) break;
+    startedAt[task.slot] = Date.now();
+    const index = task.start + done;
+    try {
+      let value = task.mode === 'spread' ? fn(...(item as unknown[])) : fn(item, index);
+      if (value !== null && typeof value === 'object' && typeof value.then === 'function')
+        value = await value;
+      values.push(value);
+    } catch (error) {
+      values.push(undefined);
+      errors.push([done, toErrorRecord(error)]);
+    }
+    done++;
+    Atomics.store(state, 1 + task.slot, done);
+    if (task.stopOnError && errors.length > 0) break;
+  }
+  startedAt[task.slot] = 0;
+  return encode({ done, values, errors, elapsedMs: performance.now() - began });
+}
+
+/** Serializes the reply; a value that cannot be cloned fails only its own item. */
+function encode(reply: ChunkReply): Uint8Array {
+  try {
+    return serialize(reply);
+  } catch {
+    reply.values.forEach((value, position) => {
+      try {
+        serialize(value);
+      } catch (error) {
+        reply.values[position] = undefined;
+        reply.errors.push([position, notCloneable(value, error)]);
+      }
+    });
+    reply.errors.sort((a, b) => a[0] - b[0]);
+    return serialize(reply);
+  }
+}
+
+function notCloneable(value: unknown, error: unknown) {
+  const kind =
+    typeof value === 'function'
+      ? 'a function'
+      : `a value of type ${Object.prototype.toString.call(value).slice(8, -1)}`;
+  const record = toErrorRecord(error);
+  return {
+    ...toErrorRecord(
+      new Error(
+        `The function returned ${kind}, which cannot be sent back to the main thread (${record.message}). ` +
+          'Return plain data: what structuredClone accepts.',
+      ),
+    ),
+    name: 'ResultNotCloneableError',
+    props: { code: ErrorCode.RESULT_NOT_CLONEABLE },
+  };
+}
