@@ -62,7 +62,7 @@ export class ClosurePool implements AsyncDisposable {
     items: Items<T>,
     options: Settling,
   ): Promise<Settled<R>[]>;
-  map(fn: Function, items: Items<unknown>, ...rest: unknown[]): Promise<unknown[]> {
+  async map(fn: Function, items: Items<unknown>, ...rest: unknown[]): Promise<unknown[]> {
     return this.collect(fn, items, 'item', splitArgs(rest));
   }
 
@@ -89,7 +89,7 @@ export class ClosurePool implements AsyncDisposable {
     argLists: Items<A>,
     options: Settling,
   ): Promise<Settled<R>[]>;
-  starmap(fn: Function, argLists: Items<unknown[]>, ...rest: unknown[]): Promise<unknown[]> {
+  async starmap(fn: Function, argLists: Items<unknown[]>, ...rest: unknown[]): Promise<unknown[]> {
     return this.collect(fn, argLists, 'spread', splitArgs(rest));
   }
 

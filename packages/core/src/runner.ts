@@ -211,7 +211,10 @@ export class ChunkRunner {
 
   private onReject(run: Running, reason: unknown): void {
     this.release(run);
-    if (this.failure || (run.controller.signal.aborted && !run.timedOut)) return this.wake();
+    if (this.failure || (run.controller.signal.aborted && !run.timedOut)) {
+      this.wake();
+      return;
+    }
     // the thread died or was stopped mid-chunk: the running item fails; the items after it run
     // again elsewhere, and so do the ones before it, whose results died with the thread
     const { chunk } = run;

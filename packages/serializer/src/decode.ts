@@ -71,12 +71,17 @@ export async function deserializeClosure(input: unknown): Promise<Function> {
  * recursion and cycles work.
  */
 function instantiate(node: FunctionNode, field: string): Instance {
-  const key = `${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
+  const key = `${node.name ?? ''};${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
   let factory = factories.get(key);
   if (!factory) {
     assertSingleFunction(node.source, `${field}.source`);
     const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
-    const body = `"use strict";\nlet ${node.names.join(', ') || '_'};\nreturn [function () { ${setters} }, ${node.source}];`;
+    // an anonymous function takes its name from the property it is defined in, so frames show it
+    const name = JSON.stringify(node.name ?? 'anonymous');
+    const body =
+      `"use strict";\nlet ${node.names.join(', ') || '_'};\n` +
+      `return [function () { ${setters} }, { ${name}: ${node.source} }[${name}]];\n` +
+      `//# sourceURL=closure-pool:///${node.name ?? 'anonymous'}.js`;
     try {
       factory = new Function(...node.helpers, body) as Factory;
     } catch (error) {

@@ -99,7 +99,8 @@ class Graph {
     const analysis: Analysis = analyzeFunction(fn, path);
     const id = this.nodes.length;
     this.ids.set(fn, id);
-    const node: FunctionNode = { source: analysis.expression, names: [], helpers: [] };
+    const name = /^[\w$]{1,100}$/.test(fn.name) ? { name: fn.name } : {};
+    const node: FunctionNode = { source: analysis.expression, ...name, names: [], helpers: [] };
     const values: Record<string, unknown> = {};
     const missing: string[] = [];
     this.nodes.push(node);

@@ -29,6 +29,11 @@ export const functionNodeSchema = z
   .object({
     /** The function as one expression. */
     source: z.string().min(1),
+    /** Its name where it had one, so stack frames in the worker show it. */
+    name: z
+      .string()
+      .regex(/^[\w$]{1,100}$/, 'must be a plain function name')
+      .optional(),
     /** Its captured free variables, bound in this order from `values.json[i]`. */
     names: z.array(identifier),
     /** Compiler helpers (`__awaiter`, `__name`) the worker supplies. */
@@ -112,7 +117,8 @@ export function parsePayload(input: unknown): Payload {
       );
     }
   }
-  const { hash, ...body } = payload;
+  // hashed as it came (zod's output may order keys differently)
+  const { hash, ...body } = input as Payload;
   if (hashPayload(body) !== hash) {
     throw new PayloadError(
       'Invalid closure payload: hash does not match its content (corrupted or altered in transit).',

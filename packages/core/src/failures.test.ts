@@ -1,0 +1,225 @@
+import { getEventListeners } from 'node:events';
+import { capture } from '@closure-pool/serializer';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ErrorCode, TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
+import { ClosurePool } from './pool.js';
+
+const pool = new ClosurePool({ threads: 2 });
+afterAll(() => pool.close());
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const spin = () => {
+  for (;;);
+};
+
+async function failure(promise: Promise<unknown>): Promise<any> {
+  return promise.then(
+    () => expect.unreachable('the call should have failed'),
+    (e: unknown) => e,
+  );
+}
+
+describe('an error thrown by fn', () => {
+  it('rejects map with a TaskError naming the item, the original rebuilt as its cause', async () => {
+    const error = await failure(
+      pool.map(function failing(x: number) {
+        if (x === 3)
+          throw Object.assign(new RangeError(`bad ${x}`, { cause: new Error('root cause') }), {
+            code: 'E_BAD',
+          });
+        return x;
+      }, range(5)),
+    );
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.code).toBe(ErrorCode.TASK_FAILED);
+    expect(error.index).toBe(3);
+    expect(error.message).toBe('Item 3 failed: RangeError: bad 3');
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect(error.cause.code).toBe('E_BAD');
+    expect(error.cause.cause.message).toBe('root cause');
+    expect(error.cause.stack).toMatch(/at failing \(closure-pool:\/\/\/failing\.js/); // the user's frame
+  });
+
+  it('arrives useful whatever was thrown: 42, a Symbol, an AggregateError', async () => {
+    const settled = await pool.map(
+      (kind: string) => {
+        if (kind === 'number') throw 42;
+        if (kind === 'symbol') throw Symbol('s');
+        throw new AggregateError([new TypeError('a')], 'many');
+      },
+      ['number', 'symbol', 'aggregate'],
+      { settle: true },
+    );
+    const causes = settled.map((s) =>
+      s.status === 'rejected' ? (s.reason as TaskError).cause : undefined,
+    ) as any[];
+    expect(causes[0]).toBe(42);
+    expect(causes[1].message).toBe('A non-Error value was thrown: Symbol(s)');
+    expect(causes[2]).toBeInstanceOf(AggregateError);
+    expect(causes[2].errors[0]).toBeInstanceOf(TypeError);
+  });
+
+  it('does not start items after the first failure', async () => {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const onePool = new ClosurePool({ threads: 1 });
+    try {
+      const items = range(50).map((i) => ({ i, counter }));
+      await failure(
+        onePool.map(
+          ({ i, counter }: { i: number; counter: Int32Array }) => {
+            Atomics.add(counter, 0, 1);
+            if (i === 0) throw new Error('first');
+            return i;
+          },
+          items,
+          { chunkSize: 1 },
+        ),
+      );
+      await sleep(100);
+      expect(Atomics.load(counter, 0)).toBeLessThanOrEqual(3);
+    } finally {
+      await onePool.close();
+    }
+  });
+
+  it('with settle, gives one outcome per item', async () => {
+    const results = await pool.map(
+      (x: number) => {
+        if (x % 2) throw new Error(`odd ${x}`);
+        return x;
+      },
+      range(4),
+      { settle: true },
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+    ]);
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 0 });
+    expect(results[3]?.status === 'rejected' && results[3].reason.index).toBe(3);
+  });
+});
+
+describe('a result that cannot be cloned', () => {
+  it('fails its own item, naming it, and nothing hangs', async () => {
+    const results = await pool.map((x: number) => (x === 1 ? () => x : x), range(3), {
+      settle: true,
+    });
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 0 });
+    expect(results[2]).toEqual({ status: 'fulfilled', value: 2 });
+    const reason = results[1]?.status === 'rejected' ? results[1].reason : undefined;
+    expect(reason).toBeInstanceOf(TaskError);
+    expect(reason.code).toBe(ErrorCode.RESULT_NOT_CLONEABLE);
+    expect(reason.index).toBe(1);
+    expect(reason.message).toMatch(
+      /Item 1: The function returned a function, which cannot be sent back to the main thread/,
+    );
+  });
+});
+
+describe('abort', () => {
+  it('stops running items, rejects with signal.reason, removes its listener, and the pool keeps working', async () => {
+    const controller = new AbortController();
+    const reason = new Error('user cancelled');
+    const running = pool.map(() => spin(), range(4), capture({ spin }), {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(reason), 100);
+    expect(await failure(running)).toBe(reason);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(await pool.map((x: number) => x * 2, range(4))).toEqual([0, 2, 4, 6]);
+  });
+
+  it('an already aborted signal rejects at once and runs nothing', async () => {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const reason = new Error('too late');
+    const error = await failure(
+      pool.map((c: Int32Array) => Atomics.add(c, 0, 1), [counter], {
+        signal: AbortSignal.abort(reason),
+      }),
+    );
+    expect(error).toBe(reason);
+    await sleep(50);
+    expect(Atomics.load(counter, 0)).toBe(0);
+  });
+});
+
+describe('timeout', () => {
+  it('fails an item that runs too long with TaskTimeoutError; the others finish', async () => {
+    const results = await pool.map(
+      (x: number) => (x === 2 ? spin() : x),
+      range(6),
+      capture({ spin }),
+      {
+        timeout: 300,
+        settle: true,
+        chunkSize: 3,
+      },
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const reason = results[2]?.status === 'rejected' ? results[2].reason : undefined;
+    expect(reason).toBeInstanceOf(TaskTimeoutError);
+    expect(reason.index).toBe(2);
+    expect(reason.message).toMatch(/Item 2 ran longer than the timeout of 300 ms/);
+    expect(await pool.map((x: number) => x, range(3))).toEqual([0, 1, 2]);
+  });
+});
+
+describe('a thread that dies', () => {
+  it('process.exit() fails that item with WorkerCrashedError and its exit code; the rest are unaffected', async () => {
+    const results = await pool.map((x: number) => (x === 1 ? process.exit(7) : x), range(4), {
+      settle: true,
+      chunkSize: 2,
+    });
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const reason = results[1]?.status === 'rejected' ? results[1].reason : undefined;
+    expect(reason).toBeInstanceOf(WorkerCrashedError);
+    expect(reason.exitCode).toBe(7);
+    expect(reason.message).toMatch(/The thread running item 1 died because it exited with code 7/);
+  });
+
+  it('an uncaught error in a timer fails the item with WorkerCrashedError', async () => {
+    const error = await failure(
+      pool.map(async () => {
+        setTimeout(() => {
+          throw new Error('late boom');
+        }, 1);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }, [1]),
+    );
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect(error.message).toMatch(/uncaught error: Error: late boom/);
+  });
+
+  it('running out of memory under resourceLimits fails the item; the next map works', async () => {
+    const small = new ClosurePool({ threads: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+    try {
+      const error = await failure(
+        small.map(() => {
+          const hoard: number[][] = [];
+          for (;;) hoard.push(new Array(100_000).fill(1));
+        }, [1]),
+      );
+      expect(error).toBeInstanceOf(WorkerCrashedError);
+      expect(error.message).toMatch(/ran out of memory/);
+      expect(await small.map((x: number) => x + 1, [1])).toEqual([2]);
+    } finally {
+      await small.close();
+    }
+  });
+});

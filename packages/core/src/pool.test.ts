@@ -1,0 +1,270 @@
+import { getEventListeners } from 'node:events';
+import { threadId } from 'node:worker_threads';
+import { capture, closure, moduleRef } from '@closure-pool/serializer';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CaptureError, InvalidArgumentError, PoolClosedError } from './errors.js';
+import { ClosurePool } from './pool.js';
+
+const pool = new ClosurePool({ threads: 2 });
+afterAll(() => pool.close());
+
+/** Reads the thread id where it runs: node:worker_threads imported by the worker itself. */
+const workerThreads = moduleRef<typeof import('node:worker_threads')>('node:worker_threads');
+const readThreadId = closure(() => workerThreads.threadId, { workerThreads });
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('map', () => {
+  it('runs a closure with its capture on worker threads, results in input order', async () => {
+    const y = 2;
+    expect(await pool.map((x: number) => x ** y, [1, 2, 3], capture({ y }))).toEqual([1, 4, 9]);
+  });
+
+  it('runs off the main thread', async () => {
+    const ids = await pool.map(() => readThreadId(), range(4), capture({ readThreadId }));
+    for (const id of ids) expect(id).not.toBe(threadId);
+  });
+
+  it('calls fn(item, index)', async () => {
+    expect(await pool.map((item: string, index: number) => `${index}:${item}`, ['a', 'b'])).toEqual(
+      ['0:a', '1:b'],
+    );
+  });
+
+  it('runs a factory-made closure (the seed scenario: power_factory over range(10) on 5 threads)', async () => {
+    const seedPool = new ClosurePool({ threads: 5 });
+    try {
+      const powerFactory = (y: number) =>
+        closure(
+          async (x: number) => {
+            await sleep(100);
+            return x ** y;
+          },
+          { y, sleep },
+        );
+      expect(await seedPool.map(powerFactory(2), range(10))).toEqual([
+        0, 1, 4, 9, 16, 25, 36, 49, 64, 81,
+      ]);
+    } finally {
+      await seedPool.close();
+    }
+  });
+
+  it('awaits async functions in the worker', async () => {
+    expect(await pool.map(async (x: number) => x + 1, [1, 2])).toEqual([2, 3]);
+  });
+
+  it('takes any iterable or async iterable', async () => {
+    const double = (x: number) => x * 2;
+    expect(await pool.map(double, new Set([1, 2]))).toEqual([2, 4]);
+    expect(
+      await pool.map(
+        double,
+        (function* () {
+          yield 3;
+          yield 4;
+        })(),
+      ),
+    ).toEqual([6, 8]);
+    expect(
+      await pool.map(
+        double,
+        (async function* () {
+          yield 5;
+        })(),
+      ),
+    ).toEqual([10]);
+    expect(await pool.map(double, [])).toEqual([]);
+  });
+
+  it('sends items in chunks: each chunk runs on one thread, in order', async () => {
+    const where = await pool.map(() => readThreadId(), range(100), capture({ readThreadId }), {
+      chunkSize: 50,
+    });
+    expect(new Set(where.slice(0, 50)).size).toBe(1);
+    expect(new Set(where.slice(50)).size).toBe(1);
+  });
+
+  it('decodes the capture once per thread, not per chunk', async () => {
+    const onePool = new ClosurePool({ threads: 1 });
+    try {
+      const state = { calls: 0 };
+      expect(
+        await onePool.map(() => ++state.calls, range(5), capture({ state }), { chunkSize: 1 }),
+      ).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await onePool.close();
+    }
+  });
+
+  it('reports progress up to the total', async () => {
+    const seen: { completed: number; total?: number }[] = [];
+    await pool.map((x: number) => x, range(20), { chunkSize: 5, onProgress: (p) => seen.push(p) });
+    expect(seen.at(-1)).toEqual({ completed: 20, total: 20 });
+    const counts = seen.map((p) => p.completed);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+  });
+
+  it('rejects with a CaptureError at the call site when a variable is not captured', async () => {
+    const y = 2;
+    await expect(pool.map((x: number) => x * y, [1])).rejects.toThrow(CaptureError);
+    await expect(pool.map((x: number) => x * y, [1])).rejects.toThrow(
+      /fn uses y.*capture\(\{ y \}\)/,
+    );
+  });
+
+  it('explains a plain object passed where the capture goes', async () => {
+    const y = 2;
+    await expect(pool.map((x: number) => x * y, [1], { y } as any)).rejects.toThrow(
+      /`y`, which are not call options.*capture\(\{ y \}\)/,
+    );
+  });
+
+  it.each([
+    [{ chunkSize: 0 }, /Expected `chunkSize` to be an integer from 1 and up, got `0` \(number\)/],
+    [{ timeout: -1 }, /Expected `timeout` to be a number of milliseconds above 0/],
+    [{ signal: 'no' }, /Expected `signal` to be an AbortSignal/],
+  ])('refuses bad options %j with the rule and the value', async (options, message) => {
+    await expect(pool.map((x: number) => x, [1], undefined, options as any)).rejects.toThrow(
+      message,
+    );
+    await expect(pool.map((x: number) => x, [1], undefined, options as any)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+  });
+
+  it('refuses a bad thread count', () => {
+    expect(() => new ClosurePool({ threads: 0 })).toThrow(
+      /Expected `threads` to be an integer from 1 and up, got `0` \(number\)/,
+    );
+  });
+});
+
+describe('starmap and apply', () => {
+  it('starmap calls fn(...args) for each argument list', async () => {
+    expect(
+      await pool.starmap(
+        (a: number, b: number) => a ** b,
+        [
+          [2, 3],
+          [3, 2],
+        ],
+      ),
+    ).toEqual([8, 9]);
+  });
+
+  it('apply runs one call', async () => {
+    const k = 10;
+    expect(await pool.apply((a: number, b: number) => a + b + k, [1, 2], capture({ k }))).toBe(13);
+    await expect(pool.apply((a: number) => a, 1 as any)).rejects.toThrow(
+      /Expected the arguments to be an array/,
+    );
+  });
+});
+
+describe('imap and imapUnordered', () => {
+  it('imap yields in input order as results are ready', async () => {
+    const out: number[] = [];
+    for await (const v of pool.imap(
+      async (x: number) => {
+        await sleep((5 - x) * 10);
+        return x;
+      },
+      range(5),
+      capture({ sleep }),
+      { chunkSize: 1 },
+    ))
+      out.push(v);
+    expect(out).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('imap reads an endless generator lazily and stops on break', async () => {
+    let produced = 0;
+    const endless = (function* () {
+      for (;;) yield produced++;
+    })();
+    const out: number[] = [];
+    for await (const v of pool.imap((x: number) => x * 2, endless)) {
+      out.push(v);
+      if (out.length === 1000) break;
+    }
+    expect(out).toEqual(range(1000).map((x) => x * 2));
+    expect(produced).toBeLessThan(1000 + 200_000); // a bounded window, never the whole input
+    expect(await pool.map((x: number) => x, [1])).toEqual([1]); // the pool is fine afterwards
+  });
+
+  it('imapUnordered yields in completion order', async () => {
+    const out: number[] = [];
+    for await (const v of pool.imapUnordered(
+      async (x: number) => {
+        await sleep(x === 0 ? 300 : 0);
+        return x;
+      },
+      [0, 1],
+      capture({ sleep }),
+      { chunkSize: 1 },
+    ))
+      out.push(v);
+    expect(out).toEqual([1, 0]);
+  });
+
+  it('imap with settle yields every outcome', async () => {
+    const out = [];
+    for await (const v of pool.imap(
+      (x: number) => {
+        if (x === 1) throw new Error('one');
+        return x;
+      },
+      range(3),
+      undefined,
+      { settle: true },
+    ))
+      out.push(v.status);
+    expect(out).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});
+
+describe('lifecycle', () => {
+  it('close() lets calls already made finish, then refuses new ones', async () => {
+    const p = new ClosurePool({ threads: 2 });
+    const running = p.map(
+      async (x: number) => {
+        await sleep(100);
+        return x;
+      },
+      range(4),
+      capture({ sleep }),
+    );
+    await p.close();
+    expect(await running).toEqual(range(4));
+    await expect(p.map((x: number) => x, [1])).rejects.toThrow(PoolClosedError);
+  });
+
+  it('terminate() rejects calls in progress with PoolClosedError', async () => {
+    const p = new ClosurePool({ threads: 1 });
+    const running = p.map(() => {
+      for (;;);
+    }, [1]);
+    const outcome = expect(running).rejects.toThrow(PoolClosedError);
+    await sleep(200);
+    await p.terminate();
+    await outcome;
+  });
+
+  it('await using closes the pool', async () => {
+    let outer: ClosurePool | undefined;
+    {
+      await using p = new ClosurePool({ threads: 1 });
+      outer = p;
+      expect(await p.map((x: number) => x + 1, [1])).toEqual([2]);
+    }
+    await expect(outer.map((x: number) => x, [1])).rejects.toThrow(PoolClosedError);
+  });
+
+  it('leaves no listener on the signal after a call', async () => {
+    const controller = new AbortController();
+    await pool.map((x: number) => x, range(10), { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { deserializeClosure } from './decode.js';
+import { serializeClosure } from './encode.js';
+import { ErrorCode, PayloadError } from './errors.js';
+import { hashPayload, type Payload, parsePayload } from './payload.js';
+
+const y = 2;
+const valid = () =>
+  JSON.parse(JSON.stringify(serializeClosure((x: number) => x * y, { y }))) as Payload;
+
+/** Re-signs a payload after an edit, as a buggy or hostile sender with the format in hand could. */
+function rehash(payload: Payload): Payload {
+  const { hash: _, ...body } = payload;
+  return { ...payload, hash: hashPayload(body) };
+}
+
+async function refusal(payload: unknown): Promise<PayloadError> {
+  const marker = globalThis as { ran?: boolean };
+  marker.ran = false;
+  const error = await deserializeClosure(payload).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(marker.ran).toBe(false); // nothing from the payload ran
+  expect(error).toBeInstanceOf(PayloadError);
+  return error as PayloadError;
+}
+
+describe('payload validation', () => {
+  it('carries a format, a version and a sha256 content hash', () => {
+    const payload = valid();
+    expect(payload).toMatchObject({ format: 'closure-pool', version: 1 });
+    expect(payload.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(parsePayload(payload).hash).toBe(payload.hash);
+  });
+
+  it('gives the same hash for the same closure and values, another for other values', () => {
+    expect(valid().hash).toBe(valid().hash);
+    expect(serializeClosure((x: number) => x * y, { y: 3 }).hash).not.toBe(valid().hash);
+  });
+
+  it.each([
+    ['a wrong version', (p: any) => ({ ...p, version: 2 }), 'version'],
+    ['a missing field', ({ functions: _, ...p }: any) => p, 'functions'],
+    ['an extra field', (p: any) => ({ ...p, extra: 1 }), '(root)'],
+    [
+      'a capture name that is not an identifier',
+      (p: any) => rehash({ ...p, functions: [{ ...p.functions[0], names: ['y; evil()'] }] }),
+      'functions.0.names.0',
+    ],
+    ['a reference past the end', (p: any) => rehash({ ...p, root: { fn: 7 } }), 'root'],
+    [
+      'an unknown compiler helper',
+      (p: any) => rehash({ ...p, functions: [{ ...p.functions[0], helpers: ['__evil'] }] }),
+      'functions.0.helpers.0',
+    ],
+  ])('refuses %s, naming the field', async (_, mutate, field) => {
+    const error = await refusal(mutate(valid()));
+    expect(error.code).toBe(ErrorCode.PAYLOAD_INVALID);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(/Invalid closure payload/);
+  });
+
+  it('refuses content that does not match its hash', async () => {
+    const payload = valid();
+    payload.functions[0]!.source = '(x) => x * 1000';
+    expect((await refusal(payload)).field).toBe('hash');
+  });
+
+  it.each([
+    ['code after the function', '((x) => x), (globalThis.ran = true)'],
+    ['a statement', 'globalThis.ran = true'],
+    ['an array that closes the factory', '0]; globalThis.ran = true; [0'],
+    ['an immediately invoked function', '(() => { globalThis.ran = true })()'],
+  ])('refuses a source that is not exactly one function expression: %s', async (_, source) => {
+    const payload = valid();
+    payload.functions[0]!.source = source;
+    const error = await refusal(rehash(payload));
+    expect(error.field).toBe('functions.0.source');
+  });
+
+  it('says when a referenced native function does not exist in this thread', async () => {
+    const error = await refusal(rehash({ ...valid(), root: { native: 'Math.nothing' } }));
+    expect(error.message).toMatch(/native function Math\.nothing does not exist/);
+  });
+});
