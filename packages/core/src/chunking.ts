@@ -30,7 +30,7 @@ export function fixedChunkSize(length: number, concurrency: number): number {
  */
 export class AdaptiveChunkSize {
   static readonly targetMs = 25;
-  static readonly max = 100_000;
+  static readonly max = 10_000;
   private size = 1;
 
   get current(): number {

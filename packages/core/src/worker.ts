@@ -1,7 +1,7 @@
 // [worker] The file each pool thread runs: rebuild the closure (once per payload), call it on each
 // item of a chunk, and send back values and rebuilt-able errors.
 import { serialize } from 'node:v8';
-import { deserializeClosure, ErrorCode } from '@closure-pool/serializer';
+import { deserializeClosure, ErrorCode } from '@closure-pool/serializer/decode';
 import { toErrorRecord } from './error-record.js';
 import { type ChunkReply, type ChunkTask, type PayloadHandle, STOP } from './protocol.js';
 

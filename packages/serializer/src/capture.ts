@@ -1,5 +1,8 @@
 import { CaptureError, ErrorCode } from './errors.js';
+import { ModuleRef } from './module-ref.js';
 import { resolveFromCaller } from './resolve.js';
+
+export { ModuleRef };
 
 /** The environment of a closure: each key a free variable, each value what it is bound to in the worker. */
 export class Capture {
@@ -42,22 +45,6 @@ export function closure<F extends Function>(fn: F, env: Capture | Record<string,
 /** The environment `closure()` attached to `fn`, if any. */
 export function attachedCapture(fn: Function): Capture | undefined {
   return attached.get(fn);
-}
-
-/** Stands for a module (or one of its exports) that the worker imports instead of copying. */
-export class ModuleRef {
-  /** What the caller wrote, e.g. `node:fs/promises` or `lodash`. */
-  readonly specifier: string;
-  /** What the worker imports: a builtin specifier or an absolute file URL. */
-  readonly url: string;
-  /** The export to take; the whole namespace when undefined. */
-  readonly exportName: string | undefined;
-  constructor(specifier: string, url: string, exportName: string | undefined) {
-    this.specifier = specifier;
-    this.url = url;
-    this.exportName = exportName;
-    Object.freeze(this);
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SuperJSON } from 'superjson';
-import { ModuleRef } from './capture.js';
+import { ModuleRef } from './module-ref.js';
 import type { Ref } from './payload.js';
 
 type Bytes = ArrayBuffer | ArrayBufferView;

@@ -1,7 +1,8 @@
 import { Parser } from 'acorn';
 import { createCodec } from './codec.js';
 import { ErrorCode, PayloadError } from './errors.js';
-import { lookupGlobalPath, toolchainHelpers } from './globals.js';
+import { lookupGlobalPath } from './globals.js';
+import { toolchainHelpers } from './helpers.js';
 import {
   type FunctionNode,
   type Members,

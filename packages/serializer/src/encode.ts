@@ -2,7 +2,8 @@ import { type Analysis, analyzeFunction } from './analyze.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { createCodec, registeredClasses } from './codec.js';
 import { CaptureError, ErrorCode } from './errors.js';
-import { nativePath, toolchainHelpers, workerGlobals } from './globals.js';
+import { nativePath, workerGlobals } from './globals.js';
+import { toolchainHelpers } from './helpers.js';
 import {
   type FunctionNode,
   hashPayload,
@@ -110,7 +111,7 @@ class Graph {
       if (key !== undefined) {
         node.names.push(name);
         values[name] = env[key];
-      } else if (workerGlobals.has(name)) {
+      } else if (workerGlobals().has(name)) {
         // the worker has it too
       } else if (Object.hasOwn(toolchainHelpers, name)) {
         node.helpers.push(name);

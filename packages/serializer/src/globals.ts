@@ -1,6 +1,4 @@
 import { createContext, runInContext } from 'node:vm';
-import * as tslib from 'tslib';
-import { esbuildHelpers } from './esbuild-helpers.js';
 
 /** Node's own globals that every worker thread has, beside the ECMAScript built-ins. */
 const nodeGlobals = [
@@ -66,20 +64,14 @@ const nodeGlobals = [
  * The names a function may use without capturing them: what a fresh worker thread's global scope
  * has. Globals the calling thread added itself are not in it, since the worker does not have them.
  */
-export const workerGlobals: ReadonlySet<string> = new Set([
-  ...(runInContext('Object.getOwnPropertyNames(globalThis)', createContext()) as string[]),
-  ...nodeGlobals.filter((name) => name in globalThis),
-]);
-
-/**
- * Helpers that compilers put into a function's body: tsc's `__awaiter`, `__generator`, `__rest`…
- * (identical to tslib's) and esbuild's `__name`, `__publicField`, `__async`… (tsx runs esbuild).
- * The worker supplies them when the capture does not.
- */
-export const toolchainHelpers: Readonly<Record<string, unknown>> = Object.freeze({
-  ...Object.fromEntries(Object.entries(tslib).filter(([name]) => name.startsWith('__'))),
-  ...esbuildHelpers,
-});
+export function workerGlobals(): ReadonlySet<string> {
+  globals ??= new Set([
+    ...(runInContext('Object.getOwnPropertyNames(globalThis)', createContext()) as string[]),
+    ...nodeGlobals.filter((name) => name in globalThis),
+  ]);
+  return globals;
+}
+let globals: Set<string> | undefined;
 
 let nativeIndex: Map<Function, string> | undefined;
 
@@ -104,7 +96,7 @@ function indexNatives(): Map<Function, string> {
   const add = (fn: unknown, path: string) => {
     if (typeof fn === 'function' && !index.has(fn)) index.set(fn, path);
   };
-  for (const name of workerGlobals) {
+  for (const name of workerGlobals()) {
     const value = readSafely(globalThis, name);
     add(value, name);
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) continue;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PayloadError } from './errors.js';
-import { toolchainHelpers } from './globals.js';
+import { toolchainHelpers } from './helpers.js';
 
 /** The wire format's version: a worker refuses payloads of any other. */
 export const PAYLOAD_VERSION = 1;
