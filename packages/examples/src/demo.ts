@@ -48,7 +48,7 @@ console.log(
   '| cause:',
   `${errors.failure?.cause}`,
   '| code:',
-  (errors.failure?.cause as { code?: string }).code,
+  (errors.failure?.cause as { code?: string } | undefined)?.code,
 );
 console.log(
   `AbortSignal    → rejected with ${errors.aborted} after ${Math.round(errors.abortedAfterMs)} ms`,

@@ -35,7 +35,10 @@ export async function errorsExample() {
       [1, 2],
       { signal: AbortSignal.timeout(200) },
     )
-    .catch((reason: unknown) => reason as Error);
+    .then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
   const abortedAfterMs = performance.now() - started;
 
   // 3. a per-item timeout, settling every item

@@ -86,8 +86,8 @@ describe('examples', () => {
     const { failure, aborted, settled, timedOut } = await errorsExample();
     expect(failure).toBeInstanceOf(TaskError);
     expect(failure?.index).toBe(1);
-    expect((failure?.cause as { code?: string }).code).toBe('E_QTY');
-    expect(aborted.name).toBe('TimeoutError');
+    expect((failure?.cause as { code?: string } | undefined)?.code).toBe('E_QTY');
+    expect(aborted?.name).toBe('TimeoutError');
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(timedOut).toBeInstanceOf(TaskTimeoutError);
   });
