@@ -1,18 +1,18 @@
 // [main] The seam between the pool and the engine that runs chunks. The local Piscina thread pool
 // is the default; another engine (a job queue, a cluster) implements the same four members.
 import { Piscina } from 'piscina';
-import type { ChunkTask } from './protocol.js';
+import type { ChunkReply, ChunkTask } from './protocol.js';
 
 /** Runs chunks somewhere. */
 export interface Executor {
   /** How many chunks can run at once. */
   readonly concurrency: number;
   /**
-   * Runs one chunk, resolving with the worker's reply bytes. When `signal` aborts, a running chunk
+   * Runs one chunk, resolving with the worker's reply (or its `v8.serialize` bytes). When `signal` aborts, a running chunk
    * is stopped (its thread terminated) and the promise rejects; any other rejection means the
    * thread running it died, and is described by `crashOf`.
    */
-  run(task: ChunkTask, signal: AbortSignal): Promise<Uint8Array>;
+  run(task: ChunkTask, signal: AbortSignal): Promise<ChunkReply | Uint8Array>;
   /** Finishes running chunks, then stops. */
   close(): Promise<void>;
   /** Stops now; running chunks reject. */
@@ -44,7 +44,7 @@ export class PiscinaExecutor implements Executor {
     });
   }
 
-  run(task: ChunkTask, signal: AbortSignal): Promise<Uint8Array> {
+  run(task: ChunkTask, signal: AbortSignal): Promise<ChunkReply | Uint8Array> {
     return this.piscina.run(task, { signal });
   }
 

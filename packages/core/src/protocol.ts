@@ -25,9 +25,13 @@ export interface CallState {
 export const STOP = 0;
 
 export function createCallState(slots: number): CallState {
+  // one buffer: the Float64 times first (8-byte aligned), then the Int32 counters
+  const memory = new SharedArrayBuffer(
+    Float64Array.BYTES_PER_ELEMENT * slots + Int32Array.BYTES_PER_ELEMENT * (1 + slots),
+  );
   return {
-    state: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (1 + slots))),
-    startedAt: new Float64Array(new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * slots)),
+    startedAt: new Float64Array(memory, 0, slots),
+    state: new Int32Array(memory, Float64Array.BYTES_PER_ELEMENT * slots, 1 + slots),
   };
 }
 
@@ -44,7 +48,7 @@ export interface ChunkTask {
   readonly stopOnError: boolean;
 }
 
-/** What a worker sends back for a chunk, as `v8.serialize` bytes (so one bad value cannot sink the rest). */
+/** What a worker sends back for a chunk: as it is, or as `v8.serialize` bytes when values are not all primitives. */
 export interface ChunkReply {
   /** Items run, from the start of the chunk; fewer than sent when the stop flag or a failure ended it. */
   readonly done: number;

@@ -70,6 +70,8 @@ export class ChunkRunner {
   private completed = 0;
   private reported = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Stops every running chunk of the call at once. */
+  private readonly controller = new AbortController();
   private readonly onAbort = () => this.abort(this.spec.signal!.reason);
   private disposed = false;
   /** Resolves when the call is over and no chunk of it is running. */
@@ -132,6 +134,7 @@ export class ChunkRunner {
   abort(reason: unknown): void {
     this.failure ??= { error: reason };
     this.stop();
+    this.controller.abort(reason);
     for (const run of this.running.values()) run.controller.abort(reason);
     this.wake();
   }
@@ -178,7 +181,9 @@ export class ChunkRunner {
     const slot = this.freeSlots.pop()!;
     Atomics.store(this.call.state, 1 + slot, 0);
     this.call.startedAt[slot] = 0;
-    const run: Running = { chunk, slot, controller: new AbortController(), timedOut: false };
+    // a chunk needs a signal of its own only to be stopped alone, when it runs past the timeout
+    const controller = this.spec.timeout === undefined ? this.controller : new AbortController();
+    const run: Running = { chunk, slot, controller, timedOut: false };
     this.running.set(slot, run);
     const task = {
       payload: this.spec.payload,
@@ -190,14 +195,14 @@ export class ChunkRunner {
       stopOnError: !this.spec.settle,
     };
     this.spec.executor.run(task, run.controller.signal).then(
-      (bytes) => this.onReply(run, bytes),
+      (message) => this.onReply(run, message),
       (error) => this.onReject(run, error),
     );
   }
 
-  private onReply(run: Running, bytes: Uint8Array): void {
+  private onReply(run: Running, message: ChunkReply | Uint8Array): void {
     this.release(run);
-    const reply = deserialize(bytes) as ChunkReply;
+    const reply = message instanceof Uint8Array ? (deserialize(message) as ChunkReply) : message;
     this.spec.onChunkDone?.(reply.done, reply.elapsedMs);
     const errors = new Map<number, ErrorRecord>(reply.errors);
     const outcomes: Outcome[] = reply.values.slice(0, reply.done).map((value, position) => {

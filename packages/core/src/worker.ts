@@ -22,7 +22,7 @@ function load(payload: PayloadHandle): Promise<Function> {
   return fn;
 }
 
-export default async function runChunk(task: ChunkTask): Promise<Uint8Array> {
+export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   const began = performance.now();
   const { state, startedAt } = task.call;
   const values: unknown[] = [];
@@ -62,8 +62,13 @@ export default async function runChunk(task: ChunkTask): Promise<Uint8Array> {
   return encode({ done, values, errors, elapsedMs: performance.now() - began });
 }
 
-/** Serializes the reply; a value that cannot be cloned fails only its own item. */
-function encode(reply: ChunkReply): Uint8Array {
+/**
+ * The reply as it goes back. Plain values go as they are (the thread's own structured clone);
+ * anything else is serialized here first, so that a value that cannot be cloned fails only its
+ * own item instead of the whole chunk.
+ */
+function encode(reply: ChunkReply): ChunkReply | Uint8Array {
+  if (reply.values.every(isPrimitive)) return reply;
   try {
     return serialize(reply);
   } catch {
@@ -96,4 +101,11 @@ function notCloneable(value: unknown, error: unknown) {
     name: 'ResultNotCloneableError',
     props: { code: ErrorCode.RESULT_NOT_CLONEABLE },
   };
+}
+
+function isPrimitive(value: unknown): boolean {
+  return (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')
+  );
 }

@@ -42,6 +42,9 @@ export function serializeClosure(
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
+  const key = graph.primitiveKey(root);
+  const known = key === undefined ? undefined : recentPayloads.get(key);
+  if (known) return known;
 
   const codec = createCodec(
     { toRef: (v) => graph.refOf(v, '', noEnv), fromRef: () => undefined },
@@ -62,8 +65,22 @@ export function serializeClosure(
     classes: graph.classes,
     values,
   };
-  return { hash: hashPayload(body), ...body };
+  const payload = { hash: hashPayload(body), ...body };
+  if (key !== undefined) {
+    if (recentPayloads.size >= recentLimit)
+      recentPayloads.delete(recentPayloads.keys().next().value as string);
+    recentPayloads.set(key, payload);
+  }
+  return payload;
 }
+
+/**
+ * Payloads whose values are all primitives, by everything they are made of: calling `map` again
+ * with the same closure (even a new arrow with the same source) and equal values costs a lookup.
+ * Payloads with objects are made anew each time, since the capture is a snapshot.
+ */
+const recentPayloads = new Map<string, Payload>();
+const recentLimit = 256;
 
 /** The functions, modules and classes reachable from the root, each once, with ids. */
 class Graph {
@@ -148,6 +165,26 @@ class Graph {
     if (this.classes.some((c) => c.identifier === identifier)) return;
     const ref = this.refOf(ctor, `${path}.constructor`, env);
     if ('fn' in ref) this.classes.push({ identifier, fn: ref.fn });
+  }
+
+  /** A string that determines the payload, when every value in it is a primitive; else undefined. */
+  primitiveKey(root: Ref): string | undefined {
+    if (this.modules.length > 0 || this.classes.length > 0) return undefined;
+    const values: string[] = [];
+    for (const [i, env] of this.envs.entries()) {
+      if (Object.keys(this.members[i]!).length > 0) return undefined;
+      for (const value of Object.values(env)) {
+        if (typeof value === 'function') continue; // a function node or native: in the structure below
+        if (value !== null && typeof value === 'object') return undefined;
+        values.push(`${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`);
+      }
+    }
+    const fnRefs = this.envs.map((env) =>
+      Object.entries(env).map(([name, v]) =>
+        typeof v === 'function' ? [name, this.refOf(v, '', noEnv)] : [name],
+      ),
+    );
+    return JSON.stringify([root, this.nodes, fnRefs, values]);
   }
 
   throwIfMissing(): void {

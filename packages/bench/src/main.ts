@@ -1,0 +1,50 @@
+// `pnpm bench [--quick] [--check] [--only id,id]`: every scenario, each contender side by side in
+// this one process, with a progress display; writes results/bench.{md,json} and SVG charts.
+import { availableParallelism, cpus } from 'node:os';
+import { SingleBar } from 'cli-progress';
+import { writeReport } from './report.js';
+import type { Scenario, ScenarioResult } from './scenario.js';
+import { captureSize } from './scenarios/capture-size.js';
+import { cpuScaling } from './scenarios/cpu-scaling.js';
+import { oneCall } from './scenarios/one-call.js';
+import { python } from './scenarios/python.js';
+import { seed } from './scenarios/seed.js';
+import { startup } from './scenarios/startup.js';
+import { trivialItems } from './scenarios/trivial-items.js';
+
+const all: Scenario[] = [trivialItems, oneCall, cpuScaling, captureSize, startup, seed, python];
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const check = args.includes('--check');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split(',') : undefined;
+const scenarios = only ? all.filter((s) => only.includes(s.id)) : all;
+const cores = availableParallelism();
+
+const bar = new SingleBar({
+  format: 'bench [{bar}] {value}/{total} steps | {scenario}',
+  stream: process.stderr,
+  noTTYOutput: true,
+  notTTYSchedule: 5000,
+});
+bar.start(
+  scenarios.reduce((n, s) => n + s.steps({ quick, cores }), 0),
+  0,
+  { scenario: '' },
+);
+const results: ScenarioResult[] = [];
+for (const scenario of scenarios) {
+  bar.update({ scenario: scenario.id });
+  results.push(await scenario.run({ quick, cores, tick: () => bar.increment() }));
+}
+bar.stop();
+
+const header = `closure-pool bench${quick ? ' (--quick)' : ''}: Node ${process.version}, ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), medians of interleaved repetitions after a warm-up.`;
+const md = await writeReport(new URL('../results/', import.meta.url), results, header);
+console.log(md);
+const missed = results.flatMap((r) => r.goals).filter((g) => !g.met);
+if (check && missed.length > 0) {
+  console.error(
+    `bench --check: ${missed.length} goal(s) missed: ${missed.map((g) => g.name).join('; ')}`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,13 @@
+// The peers, created the way their docs show.
+import { Piscina } from 'piscina';
+import workerpool from 'workerpool';
+
+export const piscinaWorker = new URL('./piscina-worker.js', import.meta.url).href;
+
+export function newPiscina(threads: number): Piscina {
+  return new Piscina({ filename: piscinaWorker, minThreads: threads, maxThreads: threads });
+}
+
+export function newWorkerpool(threads: number) {
+  return workerpool.pool({ minWorkers: threads, maxWorkers: threads, workerType: 'thread' });
+}

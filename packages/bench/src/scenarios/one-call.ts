@@ -1,0 +1,47 @@
+// 2. One call: the latency of apply against raw piscina's run and workerpool's exec.
+import { ClosurePool } from '@closure-pool/core';
+import { newPiscina, newWorkerpool } from '../peers/peers.js';
+import { goal, type Scenario } from '../scenario.js';
+import { interleave, time } from '../stats.js';
+
+export const oneCall: Scenario = {
+  id: 'one-call',
+  steps: ({ quick }) => (quick ? 5 : 15),
+  async run({ quick, cores, tick }) {
+    const calls = 50;
+    const pool = new ClosurePool({ threads: cores });
+    const piscina = newPiscina(cores);
+    const workerpool = newWorkerpool(cores);
+    const sequential = async (call: () => Promise<unknown>) => {
+      const ms = await time(async () => {
+        for (let i = 0; i < calls; i++) await call();
+      });
+      return (ms * 1000) / calls;
+    };
+    try {
+      const results = await interleave(
+        {
+          'closure-pool apply': () =>
+            sequential(() => pool.apply((a: number, b: number) => a * b, [6, 7])),
+          'piscina run': () => sequential(() => piscina.run({ op: 'mul', x: 6, y: 7 })),
+          'workerpool exec': () =>
+            sequential(async () => await workerpool.exec((a: number, b: number) => a * b, [6, 7])),
+        },
+        { reps: quick ? 5 : 15, warmup: 2, tick },
+      );
+      const ratio = results['closure-pool apply']!.median / results['piscina run']!.median;
+      return {
+        title: `One call: latency of one call, ${calls} in a row (µs per call)`,
+        rows: Object.entries(results).map(([contender, stats]) => ({
+          contender,
+          stats,
+          unit: 'µs/call',
+          note: `${(stats.median / results['piscina run']!.median).toFixed(2)}× piscina`,
+        })),
+        goals: [goal('one call: apply latency against piscina run', '≤ 1.2×', ratio, ratio <= 1.2)],
+      };
+    } finally {
+      await Promise.all([pool.close(), piscina.destroy(), workerpool.terminate()]);
+    }
+  },
+};

@@ -1,0 +1,95 @@
+// 1. Trivial items: map over 100,000 numbers (x => x * y, y captured). Figure: µs per item.
+import { ClosurePool, capture } from '@closure-pool/core';
+import { newPiscina, newWorkerpool } from '../peers/peers.js';
+import { goal, type Scenario } from '../scenario.js';
+import { interleave, time } from '../stats.js';
+
+export const trivialItems: Scenario = {
+  id: 'trivial-items',
+  steps: ({ quick }) => (quick ? 3 : 7),
+  async run({ quick, cores, tick }) {
+    const n = 100_000;
+    // one message per item is slow: those contenders get a tenth of the items (still µs per item)
+    const nPerItem = 10_000;
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const y = 3;
+    const pool = new ClosurePool({ threads: cores });
+    const piscina = newPiscina(cores);
+    const workerpool = newWorkerpool(cores);
+    const perItem = (ms: number, items: number) => (ms * 1000) / items;
+    try {
+      const results = await interleave(
+        {
+          'closure-pool (automatic chunks)': async () =>
+            perItem(await time(() => pool.map((x: number) => x * y, xs, capture({ y }))), n),
+          'piscina, one task per item': async () =>
+            perItem(
+              await time(() =>
+                Promise.all(xs.slice(0, nPerItem).map((x) => piscina.run({ op: 'mul', x, y }))),
+              ),
+              nPerItem,
+            ),
+          'piscina, hand-chunked (4 per thread)': async () => {
+            const size = Math.ceil(n / (cores * 4));
+            const chunks = Array.from({ length: Math.ceil(n / size) }, (_, i) =>
+              xs.slice(i * size, (i + 1) * size),
+            );
+            return perItem(
+              await time(async () =>
+                (
+                  await Promise.all(chunks.map((c) => piscina.run({ op: 'chunk', xs: c, y })))
+                ).flat(),
+              ),
+              n,
+            );
+          },
+          'workerpool exec, one per item': async () =>
+            perItem(
+              await time(() =>
+                Promise.all(
+                  xs
+                    .slice(0, nPerItem)
+                    .map(
+                      async (x) => await workerpool.exec((a: number, b: number) => a * b, [x, y]),
+                    ),
+                ),
+              ),
+              nPerItem,
+            ),
+          'main-thread loop': async () =>
+            perItem(
+              await time(() => {
+                const out = new Array<number>(n);
+                for (let i = 0; i < n; i++) out[i] = xs[i]! * y;
+                return out;
+              }),
+              n,
+            ),
+        },
+        { reps: quick ? 3 : 7, warmup: 1, tick },
+      );
+      const ours = results['closure-pool (automatic chunks)']!.median;
+      const perItemPiscina = results['piscina, one task per item']!.median;
+      return {
+        title: `Trivial items: map over ${n.toLocaleString()} numbers, ${cores} threads (µs per item; one-message-per-item peers run ${nPerItem.toLocaleString()})`,
+        rows: Object.entries(results).map(([contender, stats]) => ({
+          contender,
+          stats,
+          unit: 'µs/item',
+          note: `${(stats.median / ours).toFixed(2)}× closure-pool`,
+        })),
+        goals: [
+          goal('trivial items: µs per item', '≤ 1 µs', ours, ours <= 1),
+          goal(
+            'trivial items: speedup over raw piscina one-task-per-item',
+            '≥ 30×',
+            perItemPiscina / ours,
+            perItemPiscina / ours >= 30,
+          ),
+        ],
+      };
+    } finally {
+      await Promise.all([pool.close(), piscina.destroy(), workerpool.terminate()]);
+    }
+  },
+};

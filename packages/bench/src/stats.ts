@@ -1,0 +1,39 @@
+/** The summary of repeated measurements: the median with the range. */
+export interface Stats {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly samples: readonly number[];
+}
+
+export function stats(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)!, samples };
+}
+
+/** Runs each contender once per round, in turn, after `warmup` rounds: noise hits all alike. */
+export async function interleave(
+  contenders: Record<string, () => Promise<number>>,
+  { reps, warmup, tick }: { reps: number; warmup: number; tick: () => void },
+): Promise<Record<string, Stats>> {
+  const samples: Record<string, number[]> = Object.fromEntries(
+    Object.keys(contenders).map((name) => [name, []]),
+  );
+  for (let round = 0; round < warmup + reps; round++) {
+    for (const [name, measure] of Object.entries(contenders)) {
+      const value = await measure();
+      if (round >= warmup) samples[name]!.push(value);
+    }
+    if (round >= warmup) tick();
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, stats(values)]));
+}
+
+/** Milliseconds `fn` takes. */
+export async function time(fn: () => unknown): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
