@@ -9,10 +9,20 @@ import { cpuScaling } from './scenarios/cpu-scaling.js';
 import { oneCall } from './scenarios/one-call.js';
 import { python } from './scenarios/python.js';
 import { seed } from './scenarios/seed.js';
+import { soak } from './scenarios/soak.js';
 import { startup } from './scenarios/startup.js';
 import { trivialItems } from './scenarios/trivial-items.js';
 
-const all: Scenario[] = [trivialItems, oneCall, cpuScaling, captureSize, startup, seed, python];
+const all: Scenario[] = [
+  trivialItems,
+  oneCall,
+  cpuScaling,
+  captureSize,
+  startup,
+  seed,
+  soak,
+  python,
+];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const check = args.includes('--check');

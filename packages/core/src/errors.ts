@@ -1,5 +1,6 @@
 // [both] The pool's errors. The base class and codes are the serializer's, so one `instanceof
 // ClosurePoolError` and one `code` switch cover everything closure-pool raises.
+import type { ResourceLimits } from 'node:worker_threads';
 import { ClosurePoolError, ErrorCode } from '@closure-pool/serializer';
 
 export { CaptureError, ClosurePoolError, ErrorCode, PayloadError } from '@closure-pool/serializer';
@@ -37,10 +38,15 @@ export class TaskTimeoutError extends TaskError {
 export class WorkerCrashedError extends TaskError {
   /** The thread's exit code, when it exited. */
   readonly exitCode: number | undefined;
-  constructor(index: number, reason: unknown, exitCode: number | undefined) {
+  constructor(
+    index: number,
+    reason: unknown,
+    exitCode: number | undefined,
+    limits?: ResourceLimits,
+  ) {
     const why =
       (reason as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? 'it ran out of memory (the pool’s resourceLimits set its heap size)'
+        ? `it ran out of memory (the pool's resourceLimits: ${JSON.stringify(limits ?? {})})`
         : exitCode !== undefined
           ? `it exited with code ${exitCode}`
           : `of an uncaught error: ${summary(reason)}`;

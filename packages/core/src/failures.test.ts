@@ -216,7 +216,9 @@ describe('a thread that dies', () => {
         }, [1]),
       );
       expect(error).toBeInstanceOf(WorkerCrashedError);
-      expect(error.message).toMatch(/ran out of memory/);
+      expect(error.message).toMatch(
+        /ran out of memory \(the pool's resourceLimits: \{"maxOldGenerationSizeMb":32\}\)/,
+      );
       expect(await small.map((x: number) => x + 1, [1])).toEqual([2]);
     } finally {
       await small.close();

@@ -7,7 +7,7 @@ import {
   type Items,
   knownLength,
 } from './chunking.js';
-import { InvalidArgumentError, PoolClosedError } from './errors.js';
+import { ClosurePoolError, ErrorCode, InvalidArgumentError, PoolClosedError } from './errors.js';
 import { type Executor, PiscinaExecutor } from './executor.js';
 import {
   type CallOptions,
@@ -31,10 +31,13 @@ export class ClosurePool implements AsyncDisposable {
   readonly threads: number;
   private readonly executor: Executor;
   private readonly active = new Set<ChunkRunner>();
+  private readonly resourceLimits: PoolOptions['resourceLimits'];
   private closed = false;
 
   constructor(options: PoolOptions = {}) {
     const resolved = resolvePoolOptions(options);
+    assertCodeGeneration();
+    this.resourceLimits = resolved.resourceLimits;
     this.executor = options.executor ?? new PiscinaExecutor({ ...resolved, workerFile: workerUrl });
     this.threads = this.executor.concurrency;
   }
@@ -264,11 +267,29 @@ export class ClosurePool implements AsyncDisposable {
         total,
         window: this.threads * 2,
         canDispatch,
+        resourceLimits: this.resourceLimits,
       });
       this.active.add(runner);
       void runner.finished.then(() => this.active.delete(runner));
       return runner;
     };
+  }
+}
+
+/**
+ * Workers rebuild closures from source, which `--disallow-code-generation-from-strings` forbids
+ * (in every thread of the process): say so at once, not as an obscure EvalError per item.
+ */
+function assertCodeGeneration(): void {
+  try {
+    new Function('');
+  } catch (error) {
+    throw new ClosurePoolError(
+      ErrorCode.CODE_GENERATION_DISALLOWED,
+      'closure-pool needs code generation from strings: its workers rebuild each function from its source. ' +
+        'This process forbids it (--disallow-code-generation-from-strings, or a policy). Remove that flag to use closure-pool.',
+      { cause: error },
+    );
   }
 }
 

@@ -38,6 +38,8 @@ export interface RunSpec {
   readonly signal: AbortSignal | undefined;
   readonly onProgress: ((progress: Progress) => void) | undefined;
   readonly total: number | undefined;
+  /** The threads' memory limits, named when one runs out of memory. */
+  readonly resourceLimits?: import('node:worker_threads').ResourceLimits | undefined;
   /** At most this many chunks in flight. */
   readonly window: number;
   /** Whether the consumer can take more (an ordered consumer buffers ranges that came early). */
@@ -52,6 +54,8 @@ interface Running {
 }
 
 const progressIntervalMs = 200;
+/** How long, after an abort, a running item may take to end by itself before its thread is stopped. */
+export const abortGraceMs = 50;
 
 export class ChunkRunner {
   private readonly call: CallState;
@@ -72,7 +76,7 @@ export class ChunkRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Stops every running chunk of the call at once. */
   private readonly controller = new AbortController();
-  private readonly onAbort = () => this.abort(this.spec.signal!.reason);
+  private readonly onAbort = () => this.abort(this.spec.signal!.reason, abortGraceMs);
   private disposed = false;
   /** Resolves when the call is over and no chunk of it is running. */
   readonly finished: Promise<void>;
@@ -130,13 +134,21 @@ export class ChunkRunner {
     this.settleIfIdle();
   }
 
-  /** Ends the call now: running items are stopped (their threads replaced) and `next()` throws `reason`. */
-  abort(reason: unknown): void {
+  /**
+   * Ends the call: no further item starts, `next()` throws `reason`, and chunks still running
+   * after `graceMs` are stopped (their threads replaced).
+   */
+  abort(reason: unknown, graceMs = 0): void {
     this.failure ??= { error: reason };
     this.stop();
-    this.controller.abort(reason);
-    for (const run of this.running.values()) run.controller.abort(reason);
     this.wake();
+    const kill = () => {
+      this.controller.abort(reason);
+      for (const run of this.running.values()) run.controller.abort(reason);
+    };
+    // a chunk that ends its current item within the grace period keeps its thread
+    if (graceMs > 0 && this.running.size > 0) setTimeout(kill, graceMs).unref();
+    else kill();
   }
 
   /** Releases timers and the abort listener. Safe to call more than once. */
@@ -227,7 +239,7 @@ export class ChunkRunner {
     const index = chunk.start + position;
     const error = run.timedOut
       ? new TaskTimeoutError(index, this.spec.timeout!)
-      : new WorkerCrashedError(index, reason, exitCodeOf(reason));
+      : new WorkerCrashedError(index, reason, exitCodeOf(reason), this.spec.resourceLimits);
     if (position > 0)
       this.retry.push({ start: chunk.start, items: chunk.items.slice(0, position) });
     if (position + 1 < chunk.items.length)

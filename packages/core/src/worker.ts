@@ -22,6 +22,11 @@ function load(payload: PayloadHandle): Promise<Function> {
   return fn;
 }
 
+/** How many closures this thread holds compiled (bounded by the cache's limit). */
+export function cachedClosures(): number {
+  return closures.size;
+}
+
 export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   const began = performance.now();
   const { state, startedAt } = task.call;

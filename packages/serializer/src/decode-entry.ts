@@ -2,3 +2,4 @@
 // analyzer and resolver that the calling side uses. Imported as '@closure-pool/serializer/decode'.
 export { deserializeClosure } from './decode.js';
 export { ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
+export { type Secret, verifySignature } from './signature.js';

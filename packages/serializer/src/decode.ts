@@ -10,6 +10,7 @@ import {
   parsePayload,
   type Ref,
 } from './payload.js';
+import { type Secret, verifySignature } from './signature.js';
 
 /** A compiled function node: call `bind` with its captured values, then `fn` is complete. */
 type Instance = { bind: (...values: unknown[]) => void; fn: Function };
@@ -20,11 +21,16 @@ const factoryCacheLimit = 500;
 
 /**
  * Rebuilds the function a payload describes. The payload is validated first (shape, references,
- * hash, and that each source is one function expression); nothing from an invalid payload runs.
+ * hash, and that each source is one function expression) and, given a `secret`, its signature;
+ * nothing from a payload that fails runs.
  * Async because modules named with `moduleRef()` are imported.
  */
-export async function deserializeClosure(input: unknown): Promise<Function> {
+export async function deserializeClosure(
+  input: unknown,
+  options: { secret?: Secret } = {},
+): Promise<Function> {
   const payload = parsePayload(input);
+  if (options.secret !== undefined) verifySignature(payload, options.secret);
   const instances = payload.functions.map((node, i) => instantiate(node, `functions.${i}`));
   const modules = await Promise.all(payload.modules.map((m, i) => importModule(m, `modules.${i}`)));
   const fromRef = (ref: Ref): unknown => {
@@ -68,7 +74,7 @@ export async function deserializeClosure(input: unknown): Promise<Function> {
 /**
  * Compiles a function node once per distinct source and names; each call makes a fresh scope.
  * Compiler helpers are parameters, there from the start (a class's static block may call
- * `__name`); captured names are `let` bindings filled in once every function exists, so
+ * `__name`); captured names are `var` bindings (no TDZ check on each read) filled in once every function exists, so
  * recursion and cycles work.
  */
 function instantiate(node: FunctionNode, field: string): Instance {
@@ -80,7 +86,7 @@ function instantiate(node: FunctionNode, field: string): Instance {
     // an anonymous function takes its name from the property it is defined in, so frames show it
     const name = JSON.stringify(node.name ?? 'anonymous');
     const body =
-      `"use strict";\nlet ${node.names.join(', ') || '_'};\n` +
+      `"use strict";\nvar ${node.names.join(', ') || '_'};\n` +
       `return [function () { ${setters} }, { ${name}: ${node.source} }[${name}]];\n` +
       `//# sourceURL=closure-pool:///${node.name ?? 'anonymous'}.js`;
     try {

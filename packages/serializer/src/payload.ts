@@ -44,6 +44,10 @@ export const payloadSchema = z.strictObject({
   version: z.literal(PAYLOAD_VERSION),
   /** sha256 of everything else: a worker compiles each distinct payload once. */
   hash: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest')),
+  /** HMAC-SHA256 of `hash` under a shared secret, for payloads that leave the process (signPayload). */
+  signature: z.optional(
+    z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be an HMAC-SHA256 hex digest')),
+  ),
   root: refSchema,
   functions: z.array(functionNodeSchema),
   modules: z.array(
@@ -66,7 +70,7 @@ export interface Members {
   statics?: Record<string, unknown>;
   proto?: Record<string, unknown>;
 }
-export type PayloadBody = Omit<Payload, 'hash'>;
+export type PayloadBody = Omit<Payload, 'hash' | 'signature'>;
 
 /** The content hash of a payload body. */
 export function hashPayload(body: PayloadBody): string {
@@ -108,7 +112,7 @@ export function parsePayload(input: unknown): Payload {
     }
   }
   // hashed as it came (zod's output may order keys differently)
-  const { hash, ...body } = input as Payload;
+  const { hash, signature: _, ...body } = input as Payload;
   if (hashPayload(body) !== hash) {
     throw new PayloadError(
       'Invalid closure payload: hash does not match its content (corrupted or altered in transit).',

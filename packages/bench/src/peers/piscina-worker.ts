@@ -2,10 +2,14 @@
 export type PeerTask =
   | { op: 'mul'; x: number; y: number }
   | { op: 'chunk'; xs: number[]; y: number }
+  | { op: 'fib'; n: number }
   | { op: 'noop' };
+
+const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 
 export default function run(task: PeerTask): number | number[] | null {
   if (task.op === 'mul') return task.x * task.y;
   if (task.op === 'chunk') return task.xs.map((x) => x * task.y);
+  if (task.op === 'fib') return fib(task.n);
   return null;
 }

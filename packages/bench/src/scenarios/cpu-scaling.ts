@@ -1,5 +1,7 @@
-// 3. CPU-bound scaling: recursive fib(30), about 10 ms a call, 8 items per thread, 1 … cores threads.
+// 3. CPU-bound scaling: recursive fib(30), about 10 ms a call, 8 items per thread, 1 … cores
+// threads, against the main-thread loop and raw piscina with the same function in a static file.
 import { ClosurePool, capture } from '@closure-pool/core';
+import { newPiscina } from '../peers/peers.js';
 import { type Goal, goal, type Row, type Scenario } from '../scenario.js';
 import { interleave, time } from '../stats.js';
 
@@ -7,7 +9,7 @@ const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 
 export const cpuScaling: Scenario = {
   id: 'cpu-scaling',
-  steps: ({ quick, cores }) => (quick ? 2 : 5) * cores,
+  steps: ({ quick, cores }) => (quick ? 2 : 9) * cores,
   async run({ quick, cores, tick }) {
     const rows: Row[] = [];
     const goals: Goal[] = [];
@@ -15,30 +17,42 @@ export const cpuScaling: Scenario = {
     for (let threads = 1; threads <= cores; threads++) {
       const items = Array.from({ length: 8 * threads }, () => 30);
       const pool = new ClosurePool({ threads });
+      const piscina = newPiscina(threads);
+      const plural = threads > 1 ? 's' : '';
       try {
         const results = await interleave(
           {
-            [`closure-pool, ${threads} thread${threads > 1 ? 's' : ''}`]: () =>
+            ours: () =>
               time(() =>
                 pool.map((n: number) => fib(n), items, capture({ fib }), { chunkSize: 1 }),
               ),
-            [`main-thread loop, ${items.length} items`]: () => time(() => items.map((n) => fib(n))),
+            piscina: () => time(() => Promise.all(items.map((n) => piscina.run({ op: 'fib', n })))),
+            main: () => time(() => items.map((n) => fib(n))),
           },
-          { reps: quick ? 2 : 5, warmup: 1, tick },
+          { reps: quick ? 2 : 9, warmup: 1, tick },
         );
-        const [ours, main] = Object.values(results) as [
-          NonNullable<(typeof results)[string]>,
-          NonNullable<(typeof results)[string]>,
-        ];
+        const ours = results.ours!;
+        const peer = results.piscina!;
+        const main = results.main!;
         const speedup = main.median / ours.median;
         speedups.push({ threads, speedup });
         rows.push({
-          contender: Object.keys(results)[0]!,
+          contender: `closure-pool, ${threads} thread${plural}`,
           stats: ours,
           unit: 'ms',
           note: `speedup ${speedup.toFixed(2)}× over the main thread`,
         });
-        rows.push({ contender: Object.keys(results)[1]!, stats: main, unit: 'ms' });
+        rows.push({
+          contender: `piscina (static worker file), ${threads} thread${plural}`,
+          stats: peer,
+          unit: 'ms',
+          note: `speedup ${(main.median / peer.median).toFixed(2)}×`,
+        });
+        rows.push({
+          contender: `main-thread loop, ${items.length} items`,
+          stats: main,
+          unit: 'ms',
+        });
         goals.push(
           goal(
             `cpu-bound: speedup with ${threads} thread(s)`,
@@ -54,7 +68,7 @@ export const cpuScaling: Scenario = {
           );
         }
       } finally {
-        await pool.close();
+        await Promise.all([pool.close(), piscina.destroy()]);
       }
     }
     return {

@@ -6,7 +6,7 @@ import { interleave, time } from '../stats.js';
 
 export const oneCall: Scenario = {
   id: 'one-call',
-  steps: ({ quick }) => (quick ? 5 : 15),
+  steps: ({ quick }) => (quick ? 5 : 25),
   async run({ quick, cores, tick }) {
     const calls = 50;
     const pool = new ClosurePool({ threads: cores });
@@ -27,7 +27,7 @@ export const oneCall: Scenario = {
           'workerpool exec': () =>
             sequential(async () => await workerpool.exec((a: number, b: number) => a * b, [6, 7])),
         },
-        { reps: quick ? 5 : 15, warmup: 2, tick },
+        { reps: quick ? 5 : 25, warmup: 2, tick },
       );
       const ratio = results['closure-pool apply']!.median / results['piscina run']!.median;
       return {

@@ -6,7 +6,7 @@ import { interleave, time } from '../stats.js';
 
 export const startup: Scenario = {
   id: 'startup',
-  steps: ({ quick }) => (quick ? 3 : 9),
+  steps: ({ quick }) => (quick ? 3 : 15),
   async run({ quick, cores, tick }) {
     const results = await interleave(
       {
@@ -23,7 +23,7 @@ export const startup: Scenario = {
           return ms;
         },
       },
-      { reps: quick ? 3 : 9, warmup: 1, tick },
+      { reps: quick ? 3 : 15, warmup: 1, tick },
     );
     const ratio =
       results['closure-pool: new pool → first result']!.median /
