@@ -1,5 +1,5 @@
 // [main] ClosurePool: Python's Pool API (map, imap, imapUnordered, starmap, apply) over an executor.
-import { Capture, serializeClosure } from '@closure-pool/serializer';
+import { Capture, encodeClosure } from '@closure-pool/serializer';
 import {
   AdaptiveChunkSize,
   ChunkSource,
@@ -245,7 +245,7 @@ export class ClosurePool implements AsyncDisposable {
         `Expected a function to run on each item, got ${fn === null ? 'null' : typeof fn}.`,
       );
     checkCallOptions(options);
-    const payload = toHandle(serializeClosure(fn, capture));
+    const payload = toHandle(encodeClosure(fn, capture));
     const total = knownLength(items);
     const adaptive =
       options.chunkSize === undefined && total === undefined ? new AdaptiveChunkSize() : undefined;

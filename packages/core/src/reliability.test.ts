@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { capture, closure, serializeClosure } from '@closure-pool/serializer';
+import { capture, closure, encodeClosure } from '@closure-pool/serializer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
 import { toHandle } from './payload-handle.js';
@@ -173,7 +173,7 @@ describe('soak', () => {
     // the worker file's own cache, driven in this thread
     const call = createCallState(1);
     for (let k = 0; k < 200; k++) {
-      const payload = toHandle(serializeClosure(offsetBy(10_000 + k)));
+      const payload = toHandle(encodeClosure(offsetBy(10_000 + k)));
       await runChunk({
         payload,
         mode: 'item',

@@ -6,7 +6,7 @@ import { nativePath, workerGlobals } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
 import {
   type FunctionNode,
-  hashPayload,
+  hashJson,
   type Members,
   PAYLOAD_VERSION,
   type Payload,
@@ -27,6 +27,20 @@ export function serializeClosure(
   fn: Function,
   capture?: Capture | Record<string, unknown>,
 ): Payload {
+  return encodeClosure(fn, capture).payload;
+}
+
+/** A payload with its JSON text, made once: what a sender writes to the wire. */
+export interface EncodedClosure {
+  readonly payload: Payload;
+  readonly json: string;
+}
+
+/** `serializeClosure`, also giving the payload's JSON, so that a large capture is stringified once. */
+export function encodeClosure(
+  fn: Function,
+  capture?: Capture | Record<string, unknown>,
+): EncodedClosure {
   if (typeof fn !== 'function') {
     throw new CaptureError(
       ErrorCode.CAPTURE_INVALID,
@@ -65,13 +79,18 @@ export function serializeClosure(
     classes: graph.classes,
     values,
   };
-  const payload = { hash: hashPayload(body), ...body };
+  const bodyJson = JSON.stringify(body);
+  const hash = hashJson(bodyJson);
+  const encoded = {
+    payload: { hash, ...body },
+    json: `{"hash":${JSON.stringify(hash)},${bodyJson.slice(1)}`,
+  };
   if (key !== undefined) {
     if (recentPayloads.size >= recentLimit)
       recentPayloads.delete(recentPayloads.keys().next().value as string);
-    recentPayloads.set(key, payload);
+    recentPayloads.set(key, encoded);
   }
-  return payload;
+  return encoded;
 }
 
 /**
@@ -79,7 +98,7 @@ export function serializeClosure(
  * with the same closure (even a new arrow with the same source) and equal values costs a lookup.
  * Payloads with objects are made anew each time, since the capture is a snapshot.
  */
-const recentPayloads = new Map<string, Payload>();
+const recentPayloads = new Map<string, EncodedClosure>();
 const recentLimit = 256;
 
 /** The functions, modules and classes reachable from the root, each once, with ids. */

@@ -9,7 +9,7 @@ export {
 } from './capture.js';
 export { registerClass } from './codec.js';
 export { deserializeClosure } from './decode.js';
-export { serializeClosure } from './encode.js';
+export { type EncodedClosure, encodeClosure, serializeClosure } from './encode.js';
 export { CaptureError, ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
 export { PAYLOAD_VERSION, type Payload, parsePayload, payloadSchema } from './payload.js';
 export { type Secret, signPayload, verifySignature } from './signature.js';

@@ -74,7 +74,12 @@ export type PayloadBody = Omit<Payload, 'hash' | 'signature'>;
 
 /** The content hash of a payload body. */
 export function hashPayload(body: PayloadBody): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  return hashJson(JSON.stringify(body));
+}
+
+/** The content hash of a payload body already in JSON. */
+export function hashJson(bodyJson: string): string {
+  return createHash('sha256').update(bodyJson).digest('hex');
 }
 
 /** Validates an untrusted payload: shape, references and hash. Throws PayloadError naming the field. */
