@@ -12,7 +12,7 @@ export interface Executor {
    * is stopped (its thread terminated) and the promise rejects; any other rejection means the
    * thread running it died, and is described by `crashOf`.
    */
-  run(task: ChunkTask, signal: AbortSignal): Promise<ChunkReply | Uint8Array>;
+  run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array>;
   /** Finishes running chunks, then stops. */
   close(): Promise<void>;
   /** Stops now; running chunks reject. */
@@ -44,8 +44,8 @@ export class PiscinaExecutor implements Executor {
     });
   }
 
-  run(task: ChunkTask, signal: AbortSignal): Promise<ChunkReply | Uint8Array> {
-    return this.piscina.run(task, { signal });
+  run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array> {
+    return this.piscina.run(task, signal ? { signal } : {});
   }
 
   close(): Promise<void> {

@@ -7,8 +7,15 @@ import {
   type Items,
   knownLength,
 } from './chunking.js';
-import { ClosurePoolError, ErrorCode, InvalidArgumentError, PoolClosedError } from './errors.js';
-import { type Executor, PiscinaExecutor } from './executor.js';
+import {
+  ClosurePoolError,
+  ErrorCode,
+  InvalidArgumentError,
+  PoolClosedError,
+  TaskError,
+  WorkerCrashedError,
+} from './errors.js';
+import { type Executor, exitCodeOf, PiscinaExecutor } from './executor.js';
 import {
   type CallOptions,
   checkCallOptions,
@@ -16,8 +23,8 @@ import {
   resolvePoolOptions,
 } from './options.js';
 import { toHandle } from './payload-handle.js';
-import type { CallMode } from './protocol.js';
-import { ChunkRunner, type Outcome, type Range } from './runner.js';
+import type { CallMode, ChunkTask } from './protocol.js';
+import { ChunkRunner, type Outcome, type Range, readReply } from './runner.js';
 import { workerUrl } from './worker-url.js';
 
 type Settled<R> = PromiseSettledResult<Awaited<R>>;
@@ -31,6 +38,9 @@ export class ClosurePool implements AsyncDisposable {
   readonly threads: number;
   private readonly executor: Executor;
   private readonly active = new Set<ChunkRunner>();
+  /** Calls made by `apply` without a runner, for close() to wait on. */
+  private readonly direct = new Set<Promise<unknown>>();
+  private terminated = false;
   private readonly resourceLimits: PoolOptions['resourceLimits'];
   private closed = false;
 
@@ -114,11 +124,14 @@ export class ClosurePool implements AsyncDisposable {
         `Expected the arguments to be an array, like [1, 2], got ${typeof args}.`,
       );
     const { capture, options } = splitArgs(rest);
-    const [result] = await this.collect(fn, [args], 'spread', {
-      capture,
-      options: { ...options, settle: false, chunkSize: 1 },
-    });
-    return result;
+    if (options?.timeout !== undefined || options?.onProgress !== undefined) {
+      const [result] = await this.collect(fn, [args], 'spread', {
+        capture,
+        options: { ...options, settle: false, chunkSize: 1 },
+      });
+      return result;
+    }
+    return this.callDirectly(fn, args, { capture, options });
   }
 
   /** Like `map`, streaming: results in input order as they are ready; the input is read lazily. */
@@ -191,12 +204,14 @@ export class ClosurePool implements AsyncDisposable {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.active].map((runner) => runner.finished));
+    await Promise.allSettled([...this.direct]);
     await this.executor.close();
   }
 
   /** Stops now: calls in progress reject with PoolClosedError and running items are stopped. */
   async terminate(): Promise<void> {
     this.closed = true;
+    this.terminated = true;
     for (const runner of this.active)
       runner.abort(new PoolClosedError('The pool was terminated while this call was running.'));
     await this.executor.destroy();
@@ -205,6 +220,53 @@ export class ClosurePool implements AsyncDisposable {
   /** `await using pool = new ClosurePool()` closes the pool at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * One call without the chunk machinery (no timeout or progress to watch): the latency of `apply`
+   * is then close to the thread pool's own.
+   */
+  private async callDirectly(
+    fn: Function,
+    args: unknown[],
+    { capture, options }: Call,
+  ): Promise<unknown> {
+    this.check(fn, options);
+    const payload = toHandle(encodeClosure(fn, capture));
+    const { signal } = options;
+    if (signal?.aborted) throw signal.reason;
+    const task: ChunkTask = {
+      payload,
+      mode: 'spread',
+      start: 0,
+      items: [args],
+      slot: 0,
+      stopOnError: true,
+    };
+    const running = this.executor.run(task, signal);
+    this.direct.add(running);
+    try {
+      const [outcome] = readReply(await running, 0).outcomes;
+      return unwrap(outcome!);
+    } catch (error) {
+      if (error instanceof TaskError) throw error;
+      if (signal?.aborted) throw signal.reason;
+      if (this.terminated)
+        throw new PoolClosedError('The pool was terminated while this call was running.');
+      throw new WorkerCrashedError(0, error, exitCodeOf(error), this.resourceLimits);
+    } finally {
+      this.direct.delete(running);
+    }
+  }
+
+  private check(fn: Function, options: CallOptions): void {
+    if (this.closed) throw new PoolClosedError();
+    if (typeof fn !== 'function') {
+      throw new InvalidArgumentError(
+        `Expected a function to run on each item, got ${fn === null ? 'null' : typeof fn}.`,
+      );
+    }
+    checkCallOptions(options);
   }
 
   private async collect(
@@ -239,12 +301,7 @@ export class ClosurePool implements AsyncDisposable {
     { capture, options }: Call,
     canDispatch?: () => boolean,
   ): () => ChunkRunner {
-    if (this.closed) throw new PoolClosedError();
-    if (typeof fn !== 'function')
-      throw new InvalidArgumentError(
-        `Expected a function to run on each item, got ${fn === null ? 'null' : typeof fn}.`,
-      );
-    checkCallOptions(options);
+    this.check(fn, options);
     const payload = toHandle(encodeClosure(fn, capture));
     const total = knownLength(items);
     const adaptive =

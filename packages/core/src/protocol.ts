@@ -43,7 +43,8 @@ export interface ChunkTask {
   readonly start: number;
   readonly items: readonly unknown[];
   readonly slot: number;
-  readonly call: CallState;
+  /** Absent for a single direct call, which nothing watches. */
+  readonly call?: CallState;
   /** Stop at the first failing item (unless the call settles every item). */
   readonly stopOnError: boolean;
 }

@@ -49,7 +49,7 @@ export interface RunSpec {
 interface Running {
   readonly chunk: Chunk;
   readonly slot: number;
-  readonly controller: AbortController;
+  readonly controller: AbortController | undefined;
   timedOut: boolean;
 }
 
@@ -74,8 +74,8 @@ export class ChunkRunner {
   private completed = 0;
   private reported = 0;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Stops every running chunk of the call at once. */
-  private readonly controller = new AbortController();
+  /** Stops every running chunk of the call at once; only a call with a signal can be aborted. */
+  private readonly controller: AbortController | undefined;
   private readonly onAbort = () => this.abort(this.spec.signal!.reason, abortGraceMs);
   private disposed = false;
   /** Resolves when the call is over and no chunk of it is running. */
@@ -83,6 +83,7 @@ export class ChunkRunner {
   private resolveFinished!: () => void;
 
   constructor(private readonly spec: RunSpec) {
+    this.controller = spec.signal ? new AbortController() : undefined;
     this.call = createCallState(spec.window);
     this.freeSlots = Array.from({ length: spec.window }, (_, i) => spec.window - 1 - i);
     this.finished = new Promise((resolve) => {
@@ -143,8 +144,8 @@ export class ChunkRunner {
     this.stop();
     this.wake();
     const kill = () => {
-      this.controller.abort(reason);
-      for (const run of this.running.values()) run.controller.abort(reason);
+      this.controller?.abort(reason);
+      for (const run of this.running.values()) run.controller?.abort(reason);
     };
     // a chunk that ends its current item within the grace period keeps its thread
     if (graceMs > 0 && this.running.size > 0) setTimeout(kill, graceMs).unref();
@@ -206,7 +207,7 @@ export class ChunkRunner {
       call: this.call,
       stopOnError: !this.spec.settle,
     };
-    this.spec.executor.run(task, run.controller.signal).then(
+    this.spec.executor.run(task, run.controller?.signal).then(
       (message) => this.onReply(run, message),
       (error) => this.onReject(run, error),
     );
@@ -214,21 +215,14 @@ export class ChunkRunner {
 
   private onReply(run: Running, message: ChunkReply | Uint8Array): void {
     this.release(run);
-    const reply = message instanceof Uint8Array ? (deserialize(message) as ChunkReply) : message;
+    const { reply, outcomes } = readReply(message, run.chunk.start);
     this.spec.onChunkDone?.(reply.done, reply.elapsedMs);
-    const errors = new Map<number, ErrorRecord>(reply.errors);
-    const outcomes: Outcome[] = reply.values.slice(0, reply.done).map((value, position) => {
-      const record = errors.get(position);
-      return record
-        ? { ok: false, error: taskError(run.chunk.start + position, record) }
-        : { ok: true, value };
-    });
     this.emit({ start: run.chunk.start, outcomes });
   }
 
   private onReject(run: Running, reason: unknown): void {
     this.release(run);
-    if (this.failure || (run.controller.signal.aborted && !run.timedOut)) {
+    if (this.failure || (run.controller?.signal.aborted && !run.timedOut)) {
       this.wake();
       return;
     }
@@ -282,7 +276,7 @@ export class ChunkRunner {
       const started = this.call.startedAt[run.slot]!;
       if (!run.timedOut && started > 0 && now - started > this.spec.timeout!) {
         run.timedOut = true;
-        run.controller.abort();
+        run.controller?.abort();
       }
     }
   }
@@ -299,6 +293,26 @@ export class ChunkRunner {
       this.spec.total === undefined ? { completed } : { completed, total: this.spec.total },
     );
   }
+}
+
+/** A worker's reply as one outcome per item run, numbered from `start`. */
+export function readReply(
+  message: ChunkReply | Uint8Array,
+  start: number,
+): { reply: ChunkReply; outcomes: Outcome[] } {
+  const reply = message instanceof Uint8Array ? (deserialize(message) as ChunkReply) : message;
+  if (reply.errors.length === 0) {
+    const outcomes = reply.values
+      .slice(0, reply.done)
+      .map((value): Outcome => ({ ok: true, value }));
+    return { reply, outcomes };
+  }
+  const errors = new Map<number, ErrorRecord>(reply.errors);
+  const outcomes: Outcome[] = reply.values.slice(0, reply.done).map((value, position) => {
+    const record = errors.get(position);
+    return record ? { ok: false, error: taskError(start + position, record) } : { ok: true, value };
+  });
+  return { reply, outcomes };
 }
 
 function taskError(index: number, record: ErrorRecord): TaskError {

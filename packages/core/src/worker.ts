@@ -6,20 +6,35 @@ import { toErrorRecord } from './error-record.js';
 import { type ChunkReply, type ChunkTask, type PayloadHandle, STOP } from './protocol.js';
 
 const cacheLimit = 64;
-const closures = new Map<string, Promise<Function>>();
+/** Rebuilt closures by payload hash, least recently used first. */
+const closures = new Map<string, Function>();
+/** Payloads being rebuilt (an import in flight), so two chunks do not rebuild one twice. */
+const pending = new Map<string, Promise<Function>>();
 
-/** The closure for a payload, decoded on first use and cached by hash (least recently used out). */
-function load(payload: PayloadHandle): Promise<Function> {
-  let fn = closures.get(payload.hash);
+/** The closure for a payload: rebuilt on first use, then cached (a lookup, no await). */
+function load(payload: PayloadHandle): Function | Promise<Function> {
+  const fn = closures.get(payload.hash);
   if (fn) {
     closures.delete(payload.hash);
-  } else {
-    fn = deserializeClosure(JSON.parse(Buffer.from(payload.bytes).toString('utf8')));
-    if (closures.size >= cacheLimit) closures.delete(closures.keys().next().value as string);
+    closures.set(payload.hash, fn);
+    return fn;
   }
-  closures.set(payload.hash, fn);
-  fn.catch(() => closures.delete(payload.hash));
-  return fn;
+  let rebuilt = pending.get(payload.hash);
+  if (!rebuilt) {
+    rebuilt = deserializeClosure(JSON.parse(Buffer.from(payload.bytes).toString('utf8'))).then(
+      (fn) => {
+        if (closures.size >= cacheLimit) closures.delete(closures.keys().next().value as string);
+        closures.set(payload.hash, fn);
+        return fn;
+      },
+    );
+    pending.set(payload.hash, rebuilt);
+    void rebuilt.then(
+      () => pending.delete(payload.hash),
+      () => pending.delete(payload.hash),
+    );
+  }
+  return rebuilt;
 }
 
 /** How many closures this thread holds compiled (bounded by the cache's limit). */
@@ -29,12 +44,12 @@ export function cachedClosures(): number {
 
 export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   const began = performance.now();
-  const { state, startedAt } = task.call;
   const values: unknown[] = [];
   const errors: ChunkReply['errors'] = [];
   let fn: Function;
   try {
-    fn = await load(task.payload);
+    const loaded = load(task.payload);
+    fn = typeof loaded === 'function' ? loaded : await loaded;
   } catch (error) {
     // the payload cannot be rebuilt: every item of the chunk fails with the same error
     const record = toErrorRecord(error);
@@ -45,10 +60,11 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Ui
       elapsedMs: performance.now() - began,
     });
   }
+  const { state, startedAt } = task.call ?? {};
   let done = 0;
   for (const item of task.items) {
-    if (Atomics.load(state, STOP) !== 0) break;
-    startedAt[task.slot] = Date.now();
+    if (state && Atomics.load(state, STOP) !== 0) break;
+    if (startedAt) startedAt[task.slot] = Date.now();
     const index = task.start + done;
     try {
       let value = task.mode === 'spread' ? fn(...(item as unknown[])) : fn(item, index);
@@ -60,10 +76,10 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Ui
       errors.push([done, toErrorRecord(error)]);
     }
     done++;
-    Atomics.store(state, 1 + task.slot, done);
+    if (state) Atomics.store(state, 1 + task.slot, done);
     if (task.stopOnError && errors.length > 0) break;
   }
-  startedAt[task.slot] = 0;
+  if (startedAt) startedAt[task.slot] = 0;
   return encode({ done, values, errors, elapsedMs: performance.now() - began });
 }
 

@@ -8,7 +8,7 @@ export const oneCall: Scenario = {
   id: 'one-call',
   steps: ({ quick }) => (quick ? 5 : 25),
   async run({ quick, cores, tick }) {
-    const calls = 50;
+    const calls = 200;
     const pool = new ClosurePool({ threads: cores });
     const piscina = newPiscina(cores);
     const workerpool = newWorkerpool(cores);
@@ -27,7 +27,7 @@ export const oneCall: Scenario = {
           'workerpool exec': () =>
             sequential(async () => await workerpool.exec((a: number, b: number) => a * b, [6, 7])),
         },
-        { reps: quick ? 5 : 25, warmup: 2, tick },
+        { reps: quick ? 5 : 25, warmup: 3, tick },
       );
       const ratio = results['closure-pool apply']!.median / results['piscina run']!.median;
       return {
