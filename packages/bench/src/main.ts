@@ -8,6 +8,7 @@ import { captureSize } from './scenarios/capture-size.js';
 import { cpuScaling } from './scenarios/cpu-scaling.js';
 import { oneCall } from './scenarios/one-call.js';
 import { python } from './scenarios/python.js';
+import { redisHop } from './scenarios/redis-hop.js';
 import { seed } from './scenarios/seed.js';
 import { soak } from './scenarios/soak.js';
 import { startup } from './scenarios/startup.js';
@@ -22,6 +23,7 @@ const all: Scenario[] = [
   seed,
   soak,
   python,
+  redisHop,
 ];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -18,7 +18,8 @@ export {
   TaskTimeoutError,
   WorkerCrashedError,
 } from './errors.js';
-export { type Executor, PiscinaExecutor } from './executor.js';
+export { type Executor, exitCodeOf, PiscinaExecutor } from './executor.js';
+export { createLocalExecutor } from './local-executor.js';
 export type { CallOptions, PoolOptions, Progress } from './options.js';
 export { ClosurePool } from './pool.js';
-export type { ChunkTask } from './protocol.js';
+export type { ChunkReply, ChunkTask, PayloadHandle } from './protocol.js';

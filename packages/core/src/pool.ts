@@ -15,7 +15,8 @@ import {
   TaskError,
   WorkerCrashedError,
 } from './errors.js';
-import { type Executor, exitCodeOf, PiscinaExecutor } from './executor.js';
+import { type Executor, exitCodeOf } from './executor.js';
+import { createLocalExecutor } from './local-executor.js';
 import {
   type CallOptions,
   checkCallOptions,
@@ -25,7 +26,6 @@ import {
 import { toHandle } from './payload-handle.js';
 import type { CallMode, ChunkTask } from './protocol.js';
 import { ChunkRunner, type Outcome, type Range, readReply } from './runner.js';
-import { workerUrl } from './worker-url.js';
 
 type Settled<R> = PromiseSettledResult<Awaited<R>>;
 type Settling = CallOptions & { readonly settle: true };
@@ -48,7 +48,7 @@ export class ClosurePool implements AsyncDisposable {
     const resolved = resolvePoolOptions(options);
     assertCodeGeneration();
     this.resourceLimits = resolved.resourceLimits;
-    this.executor = options.executor ?? new PiscinaExecutor({ ...resolved, workerFile: workerUrl });
+    this.executor = options.executor ?? createLocalExecutor(options);
     this.threads = this.executor.concurrency;
   }
 

@@ -1,4 +1,5 @@
 // `pnpm demo`: runs every example and prints what it shows, with timings.
+import { distributedExample } from './distributed.js';
 import { errorsExample } from './errors-and-cancellation.js';
 import { nestedWorkerExample } from './nested-worker.js';
 import { powerFactoryExample } from './power-factory.js';
@@ -59,3 +60,13 @@ console.log(
   '|',
   errors.timedOut?.message,
 );
+
+section('distributed: the same power_factory map on two worker processes via BullMQ + Redis');
+const distributed = await distributedExample(fast ? { sleepMs: 100 } : {});
+if ('skipped' in distributed) console.log('skipped:', distributed.skipped);
+else
+  console.log(
+    'results',
+    distributed.results,
+    `in ${s(distributed.seconds)} on worker processes ${distributed.workers.join(', ')} (3 threads each)`,
+  );

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { TaskError, TaskTimeoutError } from '@closure-pool/core';
 import { describe, expect, it } from 'vitest';
+import { distributedExample } from './distributed.js';
 import { errorsExample } from './errors-and-cancellation.js';
 import { nestedWorkerExample, randomGraphs } from './nested-worker.js';
 import { powerFactoryExample } from './power-factory.js';
@@ -92,5 +93,14 @@ describe('examples', () => {
     expect(aborted?.name).toBe('TimeoutError');
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(timedOut).toBeInstanceOf(TaskTimeoutError);
+  });
+
+  it('distributed: the power_factory map through BullMQ worker processes', async () => {
+    const outcome = await distributedExample({ sleepMs: 20 });
+    if ('skipped' in outcome) {
+      expect(process.env.CI).toBeFalsy(); // CI installs redis-server
+      return;
+    }
+    expect(outcome.results).toEqual([0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
   });
 });

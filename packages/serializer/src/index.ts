@@ -12,4 +12,4 @@ export { deserializeClosure } from './decode.js';
 export { type EncodedClosure, encodeClosure, serializeClosure } from './encode.js';
 export { CaptureError, ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
 export { PAYLOAD_VERSION, type Payload, parsePayload, payloadSchema } from './payload.js';
-export { type Secret, signPayload, verifySignature } from './signature.js';
+export { type Secret, signatureFor, signPayload, verifySignature } from './signature.js';

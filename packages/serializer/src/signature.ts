@@ -33,6 +33,11 @@ export function verifySignature(payload: Payload, secret: Secret): void {
   }
 }
 
+/** The signature for a payload hash: what `signPayload` adds, for senders that keep the hash apart. */
+export function signatureFor(hash: string, secret: Secret): string {
+  return hmac(hash, secret);
+}
+
 function hmac(hash: string, secret: Secret): string {
   return createHmac('sha256', secret).update(hash).digest('hex');
 }

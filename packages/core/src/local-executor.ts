@@ -1,0 +1,9 @@
+// [main] The default executor, built from pool options: what a ClosurePool uses on its own, and what
+// a remote worker process (such as @closure-pool/bullmq's) runs its chunks on.
+import { PiscinaExecutor } from './executor.js';
+import { type PoolOptions, resolvePoolOptions } from './options.js';
+import { workerUrl } from './worker-url.js';
+
+export function createLocalExecutor(options: Omit<PoolOptions, 'executor'> = {}): PiscinaExecutor {
+  return new PiscinaExecutor({ ...resolvePoolOptions(options), workerFile: workerUrl });
+}
