@@ -1,6 +1,7 @@
 // [both] An error as plain, cloneable data, and back. Whatever was thrown arrives as something useful:
 // its class, message, stack, cause chain, AggregateError's errors and its own properties.
 import { deserialize, serialize } from 'node:v8';
+import { builtinErrorClasses } from '@closure-pool/serializer/decode';
 
 export interface ErrorRecord {
   /** `error` for Error objects; `value` for anything else thrown (`throw 42`). */
@@ -52,16 +53,6 @@ export function toErrorRecord(thrown: unknown, depth = 0, seen = new Set<unknown
   return record;
 }
 
-const builtins: Record<string, new (message?: string, options?: { cause?: unknown }) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
 /** Rebuilds the error: the same class where it is a built-in one, the worker's stack, its properties. */
 export function fromErrorRecord(record: ErrorRecord): unknown {
   if (record.kind === 'value' && 'value' in record) return record.value;
@@ -69,7 +60,7 @@ export function fromErrorRecord(record: ErrorRecord): unknown {
   const error =
     record.errors !== undefined
       ? new AggregateError(record.errors.map(fromErrorRecord), record.message, cause)
-      : new (builtins[record.name] ?? Error)(record.message, cause);
+      : new (builtinErrorClasses[record.name] ?? Error)(record.message, cause);
   if (error.name !== record.name) {
     Object.defineProperty(error, 'name', {
       value: record.name,

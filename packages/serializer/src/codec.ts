@@ -1,4 +1,5 @@
 import { SuperJSON } from 'superjson';
+import { builtinErrorClasses } from './errors.js';
 import { ModuleRef } from './module-ref.js';
 import type { Ref } from './payload.js';
 
@@ -113,22 +114,12 @@ type ErrorRecord = {
   props: Record<string, unknown>;
 };
 
-const builtinErrors: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
 function rebuildError(record: ErrorRecord): Error {
   const options = 'cause' in record ? { cause: record.cause } : undefined;
   const error =
     record.name === 'AggregateError'
       ? new AggregateError(record.errors ?? [], record.message, options)
-      : new (builtinErrors[record.name] ?? Error)(record.message, options);
+      : new (builtinErrorClasses[record.name] ?? Error)(record.message, options);
   if (error.name !== record.name)
     Object.defineProperty(error, 'name', {
       value: record.name,

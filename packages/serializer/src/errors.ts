@@ -53,3 +53,14 @@ export class PayloadError extends ClosurePoolError {
     this.field = details.field;
   }
 }
+
+/** The built-in error classes by name: an error rebuilt on the other side keeps its class. */
+export const builtinErrorClasses: Readonly<Record<string, ErrorConstructor>> = Object.freeze({
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+});

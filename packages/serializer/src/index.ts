@@ -10,6 +10,12 @@ export {
 export { registerClass } from './codec.js';
 export { deserializeClosure } from './decode.js';
 export { type EncodedClosure, encodeClosure, serializeClosure } from './encode.js';
-export { CaptureError, ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
+export {
+  builtinErrorClasses,
+  CaptureError,
+  ClosurePoolError,
+  ErrorCode,
+  PayloadError,
+} from './errors.js';
 export { PAYLOAD_VERSION, type Payload, parsePayload, payloadSchema } from './payload.js';
 export { type Secret, signatureFor, signPayload, verifySignature } from './signature.js';
