@@ -2,7 +2,7 @@
 import { Piscina } from 'piscina';
 import workerpool from 'workerpool';
 
-export const piscinaWorker = new URL('./piscina-worker.js', import.meta.url).href;
+export const piscinaWorker = new URL('./piscina-worker.cjs', import.meta.url).href;
 
 export function newPiscina(threads: number): Piscina {
   return new Piscina({ filename: piscinaWorker, minThreads: threads, maxThreads: threads });

@@ -1,5 +1,6 @@
 // The static worker file that raw piscina needs: the peer closure-pool is measured against.
-export type PeerTask =
+// CommonJS, as piscina's docs write it (and see core's scripts/bundle-worker.mjs on require(esm)).
+type PeerTask =
   | { op: 'mul'; x: number; y: number }
   | { op: 'chunk'; xs: number[]; y: number }
   | { op: 'fib'; n: number }
@@ -7,9 +8,11 @@ export type PeerTask =
 
 const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 
-export default function run(task: PeerTask): number | number[] | null {
+function run(task: PeerTask): number | number[] | null {
   if (task.op === 'mul') return task.x * task.y;
   if (task.op === 'chunk') return task.xs.map((x) => x * task.y);
   if (task.op === 'fib') return fib(task.n);
   return null;
 }
+
+export = run;
