@@ -2,6 +2,7 @@ import { type Analysis, analyzeFunction } from './analyze.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { createCodec, registeredClasses } from './codec.js';
 import { CaptureError, ErrorCode } from './errors.js';
+import { fingerprint } from './fingerprint.js';
 import { nativePath, workerGlobals } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
 import {
@@ -56,7 +57,7 @@ export function encodeClosure(
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
-  const key = graph.primitiveKey(root);
+  const key = graph.cacheKey(root);
   const known = key === undefined ? undefined : recentPayloads.get(key);
   if (known) return known;
 
@@ -94,9 +95,10 @@ export function encodeClosure(
 }
 
 /**
- * Payloads whose values are all primitives, by everything they are made of: calling `map` again
- * with the same closure (even a new arrow with the same source) and equal values costs a lookup.
- * Payloads with objects are made anew each time, since the capture is a snapshot.
+ * Payloads whose values are all primitives or byte arrays, by everything they are made of: calling
+ * `map` again with the same closure (even a new arrow with the same source) and equal values costs
+ * a lookup, plus a fingerprint of any byte array. Payloads with other objects are made anew each
+ * time, since the capture is a snapshot.
  */
 const recentPayloads = new Map<string, EncodedClosure>();
 const recentLimit = 256;
@@ -186,16 +188,30 @@ class Graph {
     if ('fn' in ref) this.classes.push({ identifier, fn: ref.fn });
   }
 
-  /** A string that determines the payload, when every value in it is a primitive; else undefined. */
-  primitiveKey(root: Ref): string | undefined {
+  /**
+   * A string that determines the payload, when every value in it is a primitive or a byte array
+   * (by content); else undefined.
+   */
+  cacheKey(root: Ref): string | undefined {
     if (this.modules.length > 0 || this.classes.length > 0) return undefined;
     const values: string[] = [];
+    const seen = new Set<object>();
     for (const [i, env] of this.envs.entries()) {
       if (Object.keys(this.members[i]!).length > 0) return undefined;
       for (const value of Object.values(env)) {
         if (typeof value === 'function') continue; // a function node or native: in the structure below
-        if (value !== null && typeof value === 'object') return undefined;
-        values.push(`${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`);
+        if (value !== null && typeof value === 'object') {
+          // byte arrays by content; any other object (or one array captured twice) is not reused
+          const bytes =
+            value instanceof ArrayBuffer || ArrayBuffer.isView(value)
+              ? fingerprint(value)
+              : undefined;
+          if (bytes === undefined || seen.has(value)) return undefined;
+          seen.add(value);
+          values.push(bytes);
+        } else {
+          values.push(`${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`);
+        }
       }
     }
     const fnRefs = this.envs.map((env) =>

@@ -334,3 +334,27 @@ describe('the free-variable check', () => {
     expect(second).toEqual(first);
   });
 });
+
+describe('reusing payloads', () => {
+  it('reuses the payload of the same closure and equal values, and still snapshots changed bytes', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the fingerprint hasher loads in the background
+    const table = new Float64Array([1, 2, 3]);
+    const lookup = (i: number) => table[i];
+    const first = serializeClosure(lookup, { table });
+    expect(serializeClosure(lookup, { table })).toBe(first); // same bytes: the same payload, not made again
+    table[0] = 100;
+    const changed = serializeClosure(lookup, { table });
+    expect(changed).not.toBe(first);
+    expect(changed.hash).not.toBe(first.hash);
+    expect((await roundTrip(lookup, { table }))(0)).toBe(100);
+  });
+
+  it('does not reuse payloads with other objects in them (a snapshot each call)', () => {
+    const state = { n: 1 };
+    const read = () => state.n;
+    const first = serializeClosure(read, { state });
+    state.n = 2;
+    expect(serializeClosure(read, { state }).hash).not.toBe(first.hash);
+    expect(serializeClosure(read, { state })).not.toBe(serializeClosure(read, { state }));
+  });
+});
