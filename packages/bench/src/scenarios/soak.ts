@@ -1,7 +1,7 @@
 // Soak (reliability): 2,000 distinct closures (a factory called 2,000 times) mapped in turn on one
 // thread; the worker's heap after the run against before it, after a garbage collection.
 import { ClosurePool, closure } from '@closure-pool/core';
-import type { Scenario } from '../scenario.js';
+import { goal, type Scenario } from '../scenario.js';
 import { stats } from '../stats.js';
 
 export const soak: Scenario = {
@@ -35,7 +35,14 @@ export const soak: Scenario = {
             note: `${((after / before - 1) * 100).toFixed(0)}% over before; ${((seconds * 1e6) / count).toFixed(0)} µs per map`,
           },
         ],
-        goals: [],
+        goals: [
+          goal(
+            'soak: worker heap after 2,000 distinct closures against before',
+            '≤ 1.25×',
+            after / before,
+            after / before <= 1.25,
+          ),
+        ],
         notes: [
           'the heap is read without a forced collection (gc is not exposed in pool threads), so it includes garbage not yet collected',
         ],
