@@ -111,7 +111,7 @@ export function perItemChart(bars: { contender: string; value: number }[]): Prom
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: 'µs per item' },
-      { orient: 'left', scale: 'y' },
+      { orient: 'left', scale: 'y', labelLimit: 320 },
     ],
     marks: [
       {
