@@ -2,7 +2,13 @@
 // worker threads as core). A payload is fetched once per hash and checked (shape, hash, signature)
 // here, before any thread sees it; a job that fails the check is refused and reported, never run.
 import { type ChunkReply, type ChunkTask, createLocalExecutor } from '@closure-pool/core';
-import { PayloadError, parsePayload, type Secret, verifySignature } from '@closure-pool/serializer';
+import {
+  BoundedCache,
+  PayloadError,
+  parsePayload,
+  type Secret,
+  verifySignature,
+} from '@closure-pool/serializer';
 import { type ConnectionOptions, type Job, Worker } from 'bullmq';
 import { type ChunkJob, decodeValue, encodeReply, payloadKey } from './job.js';
 
@@ -24,7 +30,8 @@ export async function startWorkerProcess(
   options: WorkerProcessOptions,
 ): Promise<{ close(): Promise<void> }> {
   const local = createLocalExecutor({ threads: options.threads });
-  const payloads = new Map<string, SharedArrayBuffer>();
+  // payloads this process has fetched, by hash: bounded, since a worker may run for weeks
+  const payloads = new BoundedCache<string, SharedArrayBuffer>(64);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   async function payloadBytes(

@@ -1,7 +1,7 @@
 // [both] An error as plain, cloneable data, and back. Whatever was thrown arrives as something useful:
 // its class, message, stack, cause chain, AggregateError's errors and its own properties.
 import { deserialize, serialize } from 'node:v8';
-import { builtinErrorClasses } from '@closure-pool/serializer/decode';
+import { buildError } from '@closure-pool/serializer/decode';
 
 export interface ErrorRecord {
   /** `error` for Error objects; `value` for anything else thrown (`throw 42`). */
@@ -56,36 +56,14 @@ export function toErrorRecord(thrown: unknown, depth = 0, seen = new Set<unknown
 /** Rebuilds the error: the same class where it is a built-in one, the worker's stack, its properties. */
 export function fromErrorRecord(record: ErrorRecord): unknown {
   if (record.kind === 'value' && 'value' in record) return record.value;
-  const cause = record.cause ? { cause: fromErrorRecord(record.cause) } : undefined;
-  const error =
-    record.errors !== undefined
-      ? new AggregateError(record.errors.map(fromErrorRecord), record.message, cause)
-      : new (builtinErrorClasses[record.name] ?? Error)(record.message, cause);
-  if (error.name !== record.name) {
-    Object.defineProperty(error, 'name', {
-      value: record.name,
-      configurable: true,
-      writable: true,
-    });
-  }
-  Object.defineProperty(error, 'stack', {
-    value: record.stack ?? `${record.name}: ${record.message}`,
-    configurable: true,
-    writable: true,
+  return buildError({
+    name: record.name,
+    message: record.message,
+    stack: record.stack,
+    props: record.props,
+    ...(record.cause ? { cause: fromErrorRecord(record.cause) } : {}),
+    ...(record.errors ? { errors: record.errors.map(fromErrorRecord) } : {}),
   });
-  for (const [key, value] of Object.entries(record.props)) {
-    safely(
-      () =>
-        Object.defineProperty(error, key, {
-          value,
-          configurable: true,
-          writable: true,
-          enumerable: true,
-        }),
-      undefined,
-    );
-  }
-  return error;
 }
 
 function isErrorLike(value: unknown): value is Error {

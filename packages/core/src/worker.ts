@@ -1,29 +1,23 @@
 // [worker] The file each pool thread runs: rebuild the closure (once per payload), call it on each
 // item of a chunk, and send back values and rebuilt-able errors.
 import { serialize } from 'node:v8';
-import { deserializeClosure, ErrorCode } from '@closure-pool/serializer/decode';
+import { BoundedCache, deserializeClosure, ErrorCode } from '@closure-pool/serializer/decode';
 import { toErrorRecord } from './error-record.js';
 import { type ChunkReply, type ChunkTask, type PayloadHandle, STOP } from './protocol.js';
 
-const cacheLimit = 64;
-/** Rebuilt closures by payload hash, least recently used first. */
-const closures = new Map<string, Function>();
+/** Rebuilt closures by payload hash, at most 64, least recently used out. */
+const closures = new BoundedCache<string, Function>(64);
 /** Payloads being rebuilt (an import in flight), so two chunks do not rebuild one twice. */
 const pending = new Map<string, Promise<Function>>();
 
 /** The closure for a payload: rebuilt on first use, then cached (a lookup, no await). */
 function load(payload: PayloadHandle): Function | Promise<Function> {
   const fn = closures.get(payload.hash);
-  if (fn) {
-    closures.delete(payload.hash);
-    closures.set(payload.hash, fn);
-    return fn;
-  }
+  if (fn) return fn;
   let rebuilt = pending.get(payload.hash);
   if (!rebuilt) {
     rebuilt = deserializeClosure(JSON.parse(Buffer.from(payload.bytes).toString('utf8'))).then(
       (fn) => {
-        if (closures.size >= cacheLimit) closures.delete(closures.keys().next().value as string);
         closures.set(payload.hash, fn);
         return fn;
       },

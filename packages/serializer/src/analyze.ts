@@ -1,6 +1,7 @@
 import { type Node, Parser } from 'acorn';
 import { ancestor } from 'acorn-walk';
 import { analyze as analyzeScopes } from 'eslint-scope';
+import { BoundedCache } from './bounded-cache.js';
 import { CaptureError, ErrorCode } from './errors.js';
 
 /** What the serializer needs to know about one function's source. */
@@ -16,9 +17,8 @@ const parseOptions = { ecmaVersion: 'latest', sourceType: 'module', ranges: true
 /** How vitest (vite's SSR transform) renames imported bindings: `helper` → `__vite_ssr_import_0__.helper`. */
 const viteImport = /^__vi(?:te_ssr)?_import_\d+__$/;
 
-const bySource = new Map<string, Analysis>();
+const bySource = new BoundedCache<string, Analysis>(1000);
 const byFunction = new WeakMap<Function, Analysis>();
-const sourceCacheLimit = 1000;
 
 /** Analyzes a function: cached per function object and per source text, so a repeat costs no parse. */
 export function analyzeFunction(fn: Function, path: string): Analysis {
@@ -28,7 +28,6 @@ export function analyzeFunction(fn: Function, path: string): Analysis {
   let analysis = bySource.get(source);
   if (!analysis) {
     analysis = analyzeSource(source, path);
-    if (bySource.size >= sourceCacheLimit) bySource.delete(bySource.keys().next().value as string);
     bySource.set(source, analysis);
   }
   byFunction.set(fn, analysis);

@@ -1,5 +1,5 @@
 import { SuperJSON } from 'superjson';
-import { builtinErrorClasses } from './errors.js';
+import { buildError } from './errors.js';
 import { ModuleRef } from './module-ref.js';
 import type { Ref } from './payload.js';
 
@@ -96,40 +96,10 @@ export function createCodec(
         ...(error instanceof AggregateError ? { errors: error.errors } : {}),
         props: Object.fromEntries(Object.entries(error)),
       }),
-      deserialize: (record) => rebuildError(record),
+      deserialize: (parts) => buildError(parts),
     },
     'closure-pool:error',
   );
   for (const [ctor, options] of classes) codec.registerClass(ctor as any, options);
   return codec;
-}
-
-/** An error as plain data: what superjson alone would lose is its class, cause chain and own properties. */
-type ErrorRecord = {
-  name: string;
-  message: string;
-  stack?: string | undefined;
-  cause?: unknown;
-  errors?: unknown[];
-  props: Record<string, unknown>;
-};
-
-function rebuildError(record: ErrorRecord): Error {
-  const options = 'cause' in record ? { cause: record.cause } : undefined;
-  const error =
-    record.name === 'AggregateError'
-      ? new AggregateError(record.errors ?? [], record.message, options)
-      : new (builtinErrorClasses[record.name] ?? Error)(record.message, options);
-  if (error.name !== record.name)
-    Object.defineProperty(error, 'name', {
-      value: record.name,
-      configurable: true,
-      writable: true,
-    });
-  Object.defineProperty(error, 'stack', {
-    value: record.stack,
-    configurable: true,
-    writable: true,
-  });
-  return Object.assign(error, record.props);
 }

@@ -1,4 +1,5 @@
 import { Parser } from 'acorn';
+import { BoundedCache } from './bounded-cache.js';
 import { createCodec } from './codec.js';
 import { ErrorCode, PayloadError } from './errors.js';
 import { lookupGlobalPath } from './globals.js';
@@ -16,8 +17,7 @@ import { type Secret, verifySignature } from './signature.js';
 type Instance = { bind: (...values: unknown[]) => void; fn: Function };
 type Factory = (...helpers: unknown[]) => [Instance['bind'], Function];
 
-const factories = new Map<string, Factory>();
-const factoryCacheLimit = 500;
+const factories = new BoundedCache<string, Factory>(500);
 
 /**
  * Rebuilds the function a payload describes. The payload is validated first (shape, references,
@@ -94,8 +94,6 @@ function instantiate(node: FunctionNode, field: string): Instance {
     } catch (error) {
       throw compileError(error, field);
     }
-    if (factories.size >= factoryCacheLimit)
-      factories.delete(factories.keys().next().value as string);
     factories.set(key, factory);
   }
   const [bind, fn] = factory(...node.helpers.map((name) => toolchainHelpers[name]));

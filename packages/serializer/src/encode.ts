@@ -1,4 +1,5 @@
 import { type Analysis, analyzeFunction } from './analyze.js';
+import { BoundedCache } from './bounded-cache.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { createCodec, registeredClasses } from './codec.js';
 import { CaptureError, ErrorCode } from './errors.js';
@@ -86,11 +87,7 @@ export function encodeClosure(
     payload: { hash, ...body },
     json: `{"hash":${JSON.stringify(hash)},${bodyJson.slice(1)}`,
   };
-  if (key !== undefined) {
-    if (recentPayloads.size >= recentLimit)
-      recentPayloads.delete(recentPayloads.keys().next().value as string);
-    recentPayloads.set(key, encoded);
-  }
+  if (key !== undefined) recentPayloads.set(key, encoded);
   return encoded;
 }
 
@@ -100,8 +97,7 @@ export function encodeClosure(
  * a lookup, plus a fingerprint of any byte array. Payloads with other objects are made anew each
  * time, since the capture is a snapshot.
  */
-const recentPayloads = new Map<string, EncodedClosure>();
-const recentLimit = 256;
+const recentPayloads = new BoundedCache<string, EncodedClosure>(256);
 
 /** The functions, modules and classes reachable from the root, each once, with ids. */
 class Graph {
@@ -124,14 +120,8 @@ class Graph {
     const native = nativePath(value);
     if (native) return { native };
     if (isNative(value)) throw unsupportedNative(value, path);
-    return {
-      fn: this.add(
-        value,
-        path,
-        explicit ?? attachedCapture(value)?.env ?? foundIn,
-        attachedCapture(value) !== undefined || explicit !== undefined,
-      ),
-    };
+    const own = explicit ?? attachedCapture(value)?.env;
+    return { fn: this.add(value, path, own ?? foundIn, own !== undefined) };
   }
 
   private add(fn: Function, path: string, env: Env, own: boolean): number {

@@ -55,7 +55,7 @@ export class PayloadError extends ClosurePoolError {
 }
 
 /** The built-in error classes by name: an error rebuilt on the other side keeps its class. */
-export const builtinErrorClasses: Readonly<Record<string, ErrorConstructor>> = Object.freeze({
+const builtinErrorClasses: Readonly<Record<string, ErrorConstructor>> = Object.freeze({
   Error,
   TypeError,
   RangeError,
@@ -64,3 +64,38 @@ export const builtinErrorClasses: Readonly<Record<string, ErrorConstructor>> = O
   EvalError,
   URIError,
 });
+
+/** What an error is made of, once it has crossed a boundary as data. */
+export interface ErrorParts {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string | undefined;
+  /** Present (even as undefined) when the original had a cause. */
+  readonly cause?: unknown;
+  /** An AggregateError's errors, already rebuilt. */
+  readonly errors?: unknown[] | undefined;
+  readonly props: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Rebuilds an error from its parts: the same built-in class (or AggregateError), its name, the
+ * original stack, its cause, and its own properties (one that cannot be set is skipped).
+ */
+export function buildError(parts: ErrorParts): Error {
+  const options = 'cause' in parts ? { cause: parts.cause } : undefined;
+  const error =
+    parts.errors !== undefined
+      ? new AggregateError(parts.errors, parts.message, options)
+      : new (builtinErrorClasses[parts.name] ?? Error)(parts.message, options);
+  const own = (key: string, value: unknown, enumerable = false) => {
+    try {
+      Object.defineProperty(error, key, { value, configurable: true, writable: true, enumerable });
+    } catch {
+      // a property the error will not take (a frozen prototype's setter): left out
+    }
+  };
+  if (error.name !== parts.name) own('name', parts.name);
+  own('stack', parts.stack ?? `${parts.name}: ${parts.message}`);
+  for (const [key, value] of Object.entries(parts.props)) own(key, value, true);
+  return error;
+}

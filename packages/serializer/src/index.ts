@@ -1,3 +1,4 @@
+export { BoundedCache } from './bounded-cache.js';
 export {
   attachedCapture,
   Capture,
@@ -11,10 +12,11 @@ export { registerClass } from './codec.js';
 export { deserializeClosure } from './decode.js';
 export { type EncodedClosure, encodeClosure, serializeClosure } from './encode.js';
 export {
-  builtinErrorClasses,
+  buildError,
   CaptureError,
   ClosurePoolError,
   ErrorCode,
+  type ErrorParts,
   PayloadError,
 } from './errors.js';
 export { PAYLOAD_VERSION, type Payload, parsePayload, payloadSchema } from './payload.js';
