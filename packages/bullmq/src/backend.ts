@@ -47,8 +47,9 @@ class BullmqExecutor implements Executor {
     await this.events.waitUntilReady();
     if (!this.stored.has(hash)) {
       const client = await this.queue.client;
-      const json = Buffer.from(task.payload.bytes).toString('utf8');
-      await client.set(payloadKey(this.options.queue, hash), json, {
+      // the frame as base64 text: BullMQ's connection is read as strings on the worker side
+      const text = Buffer.from(task.payload.frame).toString('base64');
+      await client.set(payloadKey(this.options.queue, hash), text, {
         EX: this.options.payloadTtl ?? 86_400,
       });
       this.stored.add(hash);

@@ -31,45 +31,47 @@ export async function startWorkerProcess(
 ): Promise<{ close(): Promise<void> }> {
   const local = createLocalExecutor({ threads: options.threads });
   // payloads this process has fetched, by hash: bounded, since a worker may run for weeks
-  const payloads = new BoundedCache<string, SharedArrayBuffer>(64);
+  const payloads = new BoundedCache<string, Uint8Array>(64, 256 * 1024 * 1024);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   async function payloadBytes(
     job: Job<ChunkJob>,
     client: Awaited<Worker['client']>,
-  ): Promise<SharedArrayBuffer> {
+  ): Promise<Uint8Array> {
     const { hash, signature } = job.data;
     // every job's signature is checked, even for a payload this process already holds
     verifySignature({ hash, signature } as Parameters<typeof verifySignature>[0], options.secret);
     const known = payloads.get(hash);
     if (known) return known;
-    const json = await client.get(payloadKey(options.queue, hash));
-    if (json === null)
+    const text = await client.get(payloadKey(options.queue, hash));
+    if (text === null)
       throw new PayloadError(`No payload ${hash} in Redis (expired, or never stored).`, {
         field: 'hash',
       });
-    const payload = parsePayload(JSON.parse(json));
-    if (payload.hash !== hash)
+    const decoded = Buffer.from(text, 'base64');
+    const frame = new Uint8Array(new SharedArrayBuffer(decoded.byteLength));
+    frame.set(decoded);
+    // shape and hash checked here, before any thread sees the frame
+    const { header } = parsePayload(frame);
+    if (header.hash !== hash)
       throw new PayloadError('The stored payload is not the one the job names.', { field: 'hash' });
-    const bytes = new SharedArrayBuffer(Buffer.byteLength(json));
-    Buffer.from(bytes).write(json);
-    payloads.set(hash, bytes);
-    return bytes;
+    payloads.set(hash, frame, frame.byteLength);
+    return frame;
   }
 
   const worker: Worker<ChunkJob, string> = new Worker<ChunkJob, string>(
     options.queue,
     async (job) => {
       const items = decodeValue<unknown[]>(job.data.items);
-      let bytes: SharedArrayBuffer;
+      let frame: Uint8Array;
       try {
-        bytes = await payloadBytes(job, await worker.client);
+        frame = await payloadBytes(job, await worker.client);
       } catch (error) {
         log(`closure-pool-worker: refused job ${job.id}: ${(error as Error).message}`);
         return encodeReply(refusal(items, error));
       }
       const task: ChunkTask = {
-        payload: { hash: job.data.hash, bytes },
+        payload: { hash: job.data.hash, frame },
         mode: job.data.mode,
         start: job.data.start,
         items,

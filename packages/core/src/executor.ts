@@ -1,7 +1,7 @@
 // [main] The seam between the pool and the engine that runs chunks. The local Piscina thread pool
 // is the default; another engine (a job queue, a cluster) implements the same four members.
 import { Piscina } from 'piscina';
-import type { ChunkReply, ChunkTask } from './protocol.js';
+import type { ChunkReply, ChunkTask, WorkerSettings } from './protocol.js';
 
 /** Runs chunks somewhere. */
 export interface Executor {
@@ -25,6 +25,8 @@ export interface PiscinaExecutorOptions {
   readonly maxQueue: number;
   readonly resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
   readonly workerFile: URL;
+  /** Bytes of rebuilt closures each thread keeps. */
+  readonly cacheBytes: number;
 }
 
 /** The default executor: a Piscina pool of worker threads running `worker.js`. */
@@ -40,6 +42,7 @@ export class PiscinaExecutor implements Executor {
       maxThreads: options.threads,
       idleTimeout: options.idleTimeout,
       maxQueue: options.maxQueue,
+      workerData: { cacheBytes: options.cacheBytes } satisfies WorkerSettings,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
   }

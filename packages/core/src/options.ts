@@ -26,6 +26,14 @@ export interface PoolOptions {
    */
   readonly maxQueue?: number;
   /**
+   * Bytes of recent payloads kept on each side of the thread boundary: encoded closures on the
+   * calling thread, and rebuilt closures with their captured values in each worker thread. An
+   * equal capture sent again costs a lookup instead of a copy; a capture larger than this is
+   * never kept.
+   * @default 64 MiB
+   */
+  readonly cacheBytes?: number;
+  /**
    * The engine that runs chunks. The default is a Piscina thread pool built from the options above.
    * @default a PiscinaExecutor
    */
@@ -66,6 +74,7 @@ export interface ResolvedPoolOptions {
   readonly idleTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly maxQueue: number;
+  readonly cacheBytes: number;
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
@@ -80,7 +89,13 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   nonNegative('idleTimeout', idleTimeout);
   const maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
   positiveInteger('maxQueue', maxQueue, true);
-  return { threads, idleTimeout, resourceLimits: options.resourceLimits, maxQueue };
+  const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+  if (typeof cacheBytes !== 'number' || !(cacheBytes >= 0)) {
+    throw new InvalidArgumentError(
+      `Expected \`cacheBytes\` to be a number of bytes from 0 up, got \`${String(cacheBytes)}\` (${typeof cacheBytes}).`,
+    );
+  }
+  return { threads, idleTimeout, resourceLimits: options.resourceLimits, maxQueue, cacheBytes };
 }
 
 export function checkCallOptions(options: CallOptions = {}): void {

@@ -1,5 +1,5 @@
 // [main] ClosurePool: Python's Pool API (map, imap, imapUnordered, starmap, apply) over an executor.
-import { Capture, encodeClosure } from '@closure-pool/serializer';
+import { Capture, createPayloadCache, encodeClosure, type PayloadCache } from '@closure-pool/serializer';
 import {
   AdaptiveChunkSize,
   ChunkSource,
@@ -23,7 +23,6 @@ import {
   type PoolOptions,
   resolvePoolOptions,
 } from './options.js';
-import { toHandle } from './payload-handle.js';
 import type { CallMode, ChunkTask } from './protocol.js';
 import { ChunkRunner, type Outcome, type Range, readReply } from './runner.js';
 
@@ -43,9 +42,12 @@ export class ClosurePool implements AsyncDisposable {
   private terminated = false;
   private readonly resourceLimits: PoolOptions['resourceLimits'];
   private closed = false;
+  /** Recent payloads: an equal capture sent again shares one frame, and the threads' cached closure. */
+  private readonly payloads: PayloadCache;
 
   constructor(options: PoolOptions = {}) {
     const resolved = resolvePoolOptions(options);
+    this.payloads = createPayloadCache(resolved.cacheBytes);
     assertCodeGeneration();
     this.resourceLimits = resolved.resourceLimits;
     this.executor = options.executor ?? createLocalExecutor(options);
@@ -232,7 +234,7 @@ export class ClosurePool implements AsyncDisposable {
     { capture, options }: Call,
   ): Promise<unknown> {
     this.check(fn, options);
-    const payload = toHandle(encodeClosure(fn, capture));
+    const payload = encodeClosure(fn, capture, { cache: this.payloads });
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     const task: ChunkTask = {
@@ -302,7 +304,7 @@ export class ClosurePool implements AsyncDisposable {
     canDispatch?: () => boolean,
   ): () => ChunkRunner {
     this.check(fn, options);
-    const payload = toHandle(encodeClosure(fn, capture));
+    const payload = encodeClosure(fn, capture, { cache: this.payloads });
     const total = knownLength(items);
     const adaptive =
       options.chunkSize === undefined && total === undefined ? new AdaptiveChunkSize() : undefined;

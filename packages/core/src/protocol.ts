@@ -4,11 +4,17 @@ import type { ErrorRecord } from './error-record.js';
 /** How the worker calls the function for each item. */
 export type CallMode = 'item' | 'spread';
 
-/** A payload sent once per call: the worker reads `bytes` only when `hash` is not in its cache. */
+/** A payload sent once per call: the worker reads `frame` only when `hash` is not in its cache. */
 export interface PayloadHandle {
   readonly hash: string;
-  /** The payload's JSON, UTF-8, in shared memory: posting it costs nothing, however large. */
-  readonly bytes: SharedArrayBuffer;
+  /** The payload's binary frame, in shared memory: posting it costs nothing, however large. */
+  readonly frame: Uint8Array;
+}
+
+/** What every thread of a pool is started with (its `workerData`). */
+export interface WorkerSettings {
+  /** Bytes of rebuilt closures (and their captured values) the thread keeps. */
+  readonly cacheBytes: number;
 }
 
 /**

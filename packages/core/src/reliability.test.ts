@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { capture, closure, encodeClosure } from '@closure-pool/serializer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
-import { toHandle } from './payload-handle.js';
 import { ClosurePool } from './pool.js';
 import { createCallState } from './protocol.js';
 import runChunk, { cachedClosures } from './worker.js';
@@ -172,8 +171,8 @@ describe('soak', () => {
     }
     // the worker file's own cache, driven in this thread
     const call = createCallState(1);
-    for (let k = 0; k < 200; k++) {
-      const payload = toHandle(encodeClosure(offsetBy(10_000 + k)));
+    for (let k = 0; k < 300; k++) {
+      const payload = encodeClosure(offsetBy(10_000 + k));
       await runChunk({
         payload,
         mode: 'item',
@@ -184,7 +183,7 @@ describe('soak', () => {
         stopOnError: true,
       });
     }
-    expect(cachedClosures()).toBe(64);
+    expect(cachedClosures()).toBe(256);
   });
 });
 

@@ -1,12 +1,23 @@
 // [worker] The file each pool thread runs: rebuild the closure (once per payload), call it on each
 // item of a chunk, and send back values and rebuilt-able errors.
 import { serialize } from 'node:v8';
+import { workerData } from 'node:worker_threads';
 import { BoundedCache, deserializeClosure, ErrorCode } from '@closure-pool/serializer/decode';
 import { toErrorRecord } from './error-record.js';
-import { type ChunkReply, type ChunkTask, type PayloadHandle, STOP } from './protocol.js';
+import {
+  type ChunkReply,
+  type ChunkTask,
+  type PayloadHandle,
+  STOP,
+  type WorkerSettings,
+} from './protocol.js';
 
-/** Rebuilt closures by payload hash, at most 64, least recently used out. */
-const closures = new BoundedCache<string, Function>(64);
+const settings = workerData as Partial<WorkerSettings> | undefined;
+/**
+ * Rebuilt closures by payload hash, least recently used out: at most 256, and at most `cacheBytes`
+ * counted by the size of their payloads (what their captured values take, near enough).
+ */
+const closures = new BoundedCache<string, Function>(256, settings?.cacheBytes ?? 64 * 1024 * 1024);
 /** Payloads being rebuilt (an import in flight), so two chunks do not rebuild one twice. */
 const pending = new Map<string, Promise<Function>>();
 
@@ -16,12 +27,11 @@ function load(payload: PayloadHandle): Function | Promise<Function> {
   if (fn) return fn;
   let rebuilt = pending.get(payload.hash);
   if (!rebuilt) {
-    rebuilt = deserializeClosure(JSON.parse(Buffer.from(payload.bytes).toString('utf8'))).then(
-      (fn) => {
-        closures.set(payload.hash, fn);
-        return fn;
-      },
-    );
+    // the frame comes from this process's own main thread: its hash need not be computed again
+    rebuilt = deserializeClosure(payload.frame, { verifyHash: false }).then((fn) => {
+      closures.set(payload.hash, fn, payload.frame.byteLength);
+      return fn;
+    });
     pending.set(payload.hash, rebuilt);
     void rebuilt.then(
       () => pending.delete(payload.hash),

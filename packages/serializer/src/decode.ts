@@ -1,17 +1,11 @@
 import { Parser } from 'acorn';
 import { BoundedCache } from './bounded-cache.js';
-import { createCodec } from './codec.js';
 import { ErrorCode, PayloadError } from './errors.js';
 import { lookupGlobalPath } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
-import {
-  type FunctionNode,
-  type Members,
-  type Payload,
-  parsePayload,
-  type Ref,
-} from './payload.js';
+import { type FunctionNode, type Payload, parsePayload, type Ref } from './payload.js';
 import { type Secret, verifySignature } from './signature.js';
+import { decodeValues } from './value-decode.js';
 
 /** A compiled function node: call `bind` with its captured values, then `fn` is complete. */
 type Instance = { bind: (...values: unknown[]) => void; fn: Function };
@@ -20,19 +14,21 @@ type Factory = (...helpers: unknown[]) => [Instance['bind'], Function];
 const factories = new BoundedCache<string, Factory>(500);
 
 /**
- * Rebuilds the function a payload describes. The payload is validated first (shape, references,
- * hash, and that each source is one function expression) and, given a `secret`, its signature;
- * nothing from a payload that fails runs.
- * Async because modules named with `moduleRef()` are imported.
+ * Rebuilds the function a payload describes, from its JSON form (`Payload`) or its binary frame.
+ * The payload is validated first (shape, references, hash, and that each source is one function
+ * expression) and, given a `secret`, its signature; nothing from a payload that fails runs.
+ * Async because modules named with `moduleRef()` are imported. `verifyHash: false` is for a frame
+ * made by this very process (a pool's own threads), where hashing large values again would only
+ * cost time.
  */
 export async function deserializeClosure(
   input: unknown,
-  options: { secret?: Secret } = {},
+  options: { secret?: Secret; verifyHash?: boolean } = {},
 ): Promise<Function> {
-  const payload = parsePayload(input);
-  if (options.secret !== undefined) verifySignature(payload, options.secret);
-  const instances = payload.functions.map((node, i) => instantiate(node, `functions.${i}`));
-  const modules = await Promise.all(payload.modules.map((m, i) => importModule(m, `modules.${i}`)));
+  const { header, values } = parsePayload(input, options);
+  if (options.secret !== undefined) verifySignature(header, options.secret);
+  const instances = header.functions.map((node, i) => instantiate(node, `functions.${i}`));
+  const modules = await Promise.all(header.modules.map((m, i) => importModule(m, `modules.${i}`)));
   const fromRef = (ref: Ref): unknown => {
     if ('fn' in ref) return instances[ref.fn]!.fn;
     if ('module' in ref) return modules[ref.module];
@@ -45,22 +41,24 @@ export async function deserializeClosure(
     }
     return native;
   };
-  const classes = payload.classes.map(
-    (c) =>
-      [instances[c.fn]!.fn, { identifier: c.identifier }] as [Function, { identifier: string }],
-  );
-  const codec = createCodec({ toRef: () => ({ fn: 0 }), fromRef: (ref) => fromRef(ref) }, classes);
-  let decoded: { envs: Record<string, unknown>[]; members: Members[] };
-  try {
-    decoded = codec.deserialize(payload.values as Parameters<typeof codec.deserialize>[0]);
-  } catch (error) {
-    if (error instanceof PayloadError) throw error;
+  const decoded = decodeValues(values, {
+    ref: (index) => {
+      const ref = header.refs[index];
+      if (ref === undefined) throw new PayloadError(`Invalid closure payload: the values name ref ${index}, but there are only ${header.refs.length}.`, { field: 'values' });
+      return fromRef(ref);
+    },
+    classAt: (index) => {
+      const entry = header.classes[index];
+      return entry === undefined ? undefined : (instances[entry.fn]!.fn);
+    },
+  });
+  if (decoded.envs.length !== instances.length || decoded.members.length !== instances.length) {
     throw new PayloadError(
-      `Invalid closure payload: values cannot be decoded: ${(error as Error).message}.`,
-      { field: 'values', cause: error },
+      `Invalid closure payload: the values hold ${decoded.envs.length} environments for ${instances.length} functions.`,
+      { field: 'values' },
     );
   }
-  payload.functions.forEach((node, i) => {
+  header.functions.forEach((node, i) => {
     const env = decoded.envs[i] ?? {};
     const { fn, bind } = instances[i]!;
     bind(...node.names.map((name) => env[name]));
@@ -68,7 +66,7 @@ export async function deserializeClosure(
     if (members?.statics) Object.assign(fn, members.statics);
     if (members?.proto) Object.assign(fn.prototype, members.proto);
   });
-  return fromRef(payload.root) as Function;
+  return fromRef(header.root) as Function;
 }
 
 /**

@@ -1,21 +1,22 @@
 import { type Analysis, analyzeFunction } from './analyze.js';
 import { BoundedCache } from './bounded-cache.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
-import { createCodec, registeredClasses } from './codec.js';
+import { registeredClasses } from './classes.js';
 import { CaptureError, ErrorCode } from './errors.js';
-import { fingerprint } from './fingerprint.js';
 import { nativePath, workerGlobals } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
 import {
   type FunctionNode,
+  frameToPayload,
   hashJson,
-  type Members,
   PAYLOAD_VERSION,
   type Payload,
   type PayloadBody,
   type Ref,
+  toFrame,
 } from './payload.js';
-import { checkValue } from './travel.js';
+import type { Members } from './value-format.js';
+import { ValueWalk } from './value-walk.js';
 
 type Env = Readonly<Record<string, unknown>>;
 const noEnv: Env = Object.freeze({});
@@ -29,27 +30,40 @@ export function serializeClosure(
   fn: Function,
   capture?: Capture | Record<string, unknown>,
 ): Payload {
-  return encodeClosure(fn, capture).payload;
+  return frameToPayload(encodeClosure(fn, capture).frame);
 }
 
-/** A payload with its JSON text, made once: what a sender writes to the wire. */
+/** A payload as a sender hands it on: its hash, and its binary frame (in shared memory). */
 export interface EncodedClosure {
-  readonly payload: Payload;
-  readonly json: string;
+  readonly hash: string;
+  readonly frame: Uint8Array;
 }
 
-/** `serializeClosure`, also giving the payload's JSON, so that a large capture is stringified once. */
+/** Recently encoded payloads by hash: equal captures share one frame. */
+export type PayloadCache = BoundedCache<string, EncodedClosure>;
+
+/** A payload cache holding at most `maxBytes` of frames (and 1,000 entries). */
+export function createPayloadCache(maxBytes: number): PayloadCache {
+  return new BoundedCache(1000, maxBytes);
+}
+
+/** The cache `serializeClosure` and `encodeClosure` use when given none: 64 MB. */
+const sharedCache = createPayloadCache(64 * 1024 * 1024);
+
+/**
+ * `serializeClosure` as a binary frame, for a sender that posts it to threads. A capture equal to
+ * one encoded recently (same bytes, same functions) gets the same frame back from `cache`.
+ */
 export function encodeClosure(
   fn: Function,
   capture?: Capture | Record<string, unknown>,
+  options: { cache?: PayloadCache } = {},
 ): EncodedClosure {
   if (typeof fn !== 'function') {
     throw new CaptureError(
       ErrorCode.CAPTURE_INVALID,
       `Expected a function to run in the worker, got ${fn === null ? 'null' : typeof fn}.`,
-      {
-        path: 'fn',
-      },
+      { path: 'fn' },
     );
   }
   const explicit =
@@ -58,18 +72,7 @@ export function encodeClosure(
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
-  const key = graph.cacheKey(root);
-  const known = key === undefined ? undefined : recentPayloads.get(key);
-  if (known) return known;
-
-  const codec = createCodec(
-    { toRef: (v) => graph.refOf(v, '', noEnv), fromRef: () => undefined },
-    registeredClasses,
-  );
-  const values = codec.serialize({
-    envs: graph.envs,
-    members: graph.members,
-  }) as PayloadBody['values'];
+  const values = graph.walk.encode(graph.envs, graph.members);
   const body: PayloadBody = {
     format: 'closure-pool',
     version: PAYLOAD_VERSION,
@@ -79,25 +82,18 @@ export function encodeClosure(
       m.exportName === undefined ? { url: m.url } : { url: m.url, exportName: m.exportName },
     ),
     classes: graph.classes,
-    values,
+    refs: graph.refs,
   };
   const bodyJson = JSON.stringify(body);
-  const hash = hashJson(bodyJson);
-  const encoded = {
-    payload: { hash, ...body },
-    json: `{"hash":${JSON.stringify(hash)},${bodyJson.slice(1)}`,
-  };
-  if (key !== undefined) recentPayloads.set(key, encoded);
+  const hash = hashJson(bodyJson, values);
+  const cache = options.cache ?? sharedCache;
+  const known = cache.get(hash);
+  if (known) return known;
+  const frame = toFrame(`{"hash":${JSON.stringify(hash)},${bodyJson.slice(1)}`, values);
+  const encoded = { hash, frame };
+  cache.set(hash, encoded, frame.byteLength);
   return encoded;
 }
-
-/**
- * Payloads whose values are all primitives or byte arrays, by everything they are made of: calling
- * `map` again with the same closure (even a new arrow with the same source) and equal values costs
- * a lookup, plus a fingerprint of any byte array. Payloads with other objects are made anew each
- * time, since the capture is a snapshot.
- */
-const recentPayloads = new BoundedCache<string, EncodedClosure>(256);
 
 /** The functions, modules and classes reachable from the root, each once, with ids. */
 class Graph {
@@ -106,6 +102,15 @@ class Graph {
   readonly members: Members[] = [];
   readonly modules: ModuleRef[] = [];
   readonly classes: { identifier: string; fn: number }[] = [];
+  /** What the values' placeholders stand for. */
+  readonly refs: Ref[] = [];
+  readonly walk: ValueWalk = new ValueWalk({
+    refOf: (value, path, env) => {
+      this.refs.push(this.refOf(value, path, env));
+      return this.refs.length - 1;
+    },
+    classIndexOf: (ctor, path, env) => this.classIndexOf(ctor, path, env),
+  });
   private readonly ids = new Map<Function, number>();
   private readonly missing: { path: string; names: string[]; own: boolean }[] = [];
 
@@ -150,66 +155,32 @@ class Graph {
     if (missing.length > 0) this.missing.push({ path, names: missing, own });
     const members = ownMembers(fn);
     this.members.push(members);
-    const seen = new Set<object>();
     const envPath = path === 'fn' ? 'capture' : `${path}(capture)`;
-    for (const name of node.names) {
-      checkValue(values[name], `${envPath}.${name}`, env, this, seen);
-    }
+    for (const name of node.names) this.walk.check(values[name], `${envPath}.${name}`, env);
     for (const [part, record] of Object.entries(members)) {
       for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
-        checkValue(value, `${path}${part === 'proto' ? '.prototype' : ''}.${key}`, env, this, seen);
+        this.walk.check(value, `${path}${part === 'proto' ? '.prototype' : ''}.${key}`, env);
       }
     }
     return id;
   }
 
-  onFunction(fn: Function, path: string, env: Env): void {
-    this.refOf(fn, path, env);
-  }
-
-  onModule(ref: ModuleRef): void {
-    this.refOf(ref, '', noEnv);
-  }
-
-  onClassInstance(ctor: Function, path: string, env: Env): void {
-    const identifier = registeredClasses.get(ctor)!.identifier;
-    if (this.classes.some((c) => c.identifier === identifier)) return;
+  /** The index in `classes` of a registered class, which travels as a function node. */
+  private classIndexOf(ctor: Function, path: string, env: Env): number {
     const ref = this.refOf(ctor, `${path}.constructor`, env);
-    if ('fn' in ref) this.classes.push({ identifier, fn: ref.fn });
-  }
-
-  /**
-   * A string that determines the payload, when every value in it is a primitive or a byte array
-   * (by content); else undefined.
-   */
-  cacheKey(root: Ref): string | undefined {
-    if (this.modules.length > 0 || this.classes.length > 0) return undefined;
-    const values: string[] = [];
-    const seen = new Set<object>();
-    for (const [i, env] of this.envs.entries()) {
-      if (Object.keys(this.members[i]!).length > 0) return undefined;
-      for (const value of Object.values(env)) {
-        if (typeof value === 'function') continue; // a function node or native: in the structure below
-        if (value !== null && typeof value === 'object') {
-          // byte arrays by content; any other object (or one array captured twice) is not reused
-          const bytes =
-            value instanceof ArrayBuffer || ArrayBuffer.isView(value)
-              ? fingerprint(value)
-              : undefined;
-          if (bytes === undefined || seen.has(value)) return undefined;
-          seen.add(value);
-          values.push(bytes);
-        } else {
-          values.push(`${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`);
-        }
-      }
+    if (!('fn' in ref)) {
+      throw new CaptureError(
+        ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
+        `${path} is an instance of ${ctor.name}, a built-in class that cannot be registered. Capture plain data instead.`,
+        { path },
+      );
     }
-    const fnRefs = this.envs.map((env) =>
-      Object.entries(env).map(([name, v]) =>
-        typeof v === 'function' ? [name, this.refOf(v, '', noEnv)] : [name],
-      ),
-    );
-    return JSON.stringify([root, this.nodes, fnRefs, values]);
+    let index = this.classes.findIndex((c) => c.fn === ref.fn);
+    if (index < 0) {
+      const identifier = registeredClasses.get(ctor)?.identifier ?? ctor.name;
+      index = this.classes.push({ identifier: identifier || 'anonymous', fn: ref.fn }) - 1;
+    }
+    return index;
   }
 
   throwIfMissing(): void {

@@ -8,9 +8,15 @@ export {
   ModuleRef,
   moduleRef,
 } from './capture.js';
-export { registerClass } from './codec.js';
+export { type ClassOptions, registerClass } from './classes.js';
 export { deserializeClosure } from './decode.js';
-export { type EncodedClosure, encodeClosure, serializeClosure } from './encode.js';
+export {
+  createPayloadCache,
+  type EncodedClosure,
+  encodeClosure,
+  type PayloadCache,
+  serializeClosure,
+} from './encode.js';
 export {
   buildError,
   CaptureError,
@@ -19,5 +25,13 @@ export {
   type ErrorParts,
   PayloadError,
 } from './errors.js';
-export { PAYLOAD_VERSION, type Payload, parsePayload, payloadSchema } from './payload.js';
+export {
+  frameToPayload,
+  headerSchema,
+  PAYLOAD_VERSION,
+  type Payload,
+  type PayloadHeader,
+  parsePayload,
+  payloadSchema,
+} from './payload.js';
 export { type Secret, signatureFor, signPayload, verifySignature } from './signature.js';

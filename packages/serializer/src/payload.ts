@@ -5,7 +5,7 @@ import { PayloadError } from './errors.js';
 import { toolchainHelpers } from './helpers.js';
 
 /** The wire format's version: a worker refuses payloads of any other. */
-export const PAYLOAD_VERSION = 1;
+export const PAYLOAD_VERSION = 2;
 
 const index = z.int().check(z.nonnegative());
 const identifier = z
@@ -31,18 +31,23 @@ export const functionNodeSchema = z.strictObject({
   source: z.string().check(z.minLength(1)),
   /** Its name where it had one, so stack frames in the worker show it. */
   name: z.optional(z.string().check(z.regex(/^[\w$]{1,100}$/, 'must be a plain function name'))),
-  /** Its captured free variables, bound in this order from `values.json.envs[i]`. */
+  /** Its captured free variables, bound in this order from the values' `envs[i]`. */
   names: z.array(identifier),
   /** Compiler helpers (`__awaiter`, `__name`) the worker supplies. */
   helpers: z.array(z.enum(Object.keys(toolchainHelpers) as [string, ...string[]])),
 });
 export type FunctionNode = z.infer<typeof functionNodeSchema>;
 
-/** The payload: a graph of functions with ids, so a shared helper or a recursive function is sent once. */
-export const payloadSchema = z.strictObject({
+const moduleSchema = z.strictObject({
+  url: z.string().check(z.minLength(1)),
+  exportName: z.optional(z.string()),
+});
+
+/** Everything about a payload but its values: small, JSON, checked field by field. */
+const headerShape = {
   format: z.literal('closure-pool'),
   version: z.literal(PAYLOAD_VERSION),
-  /** sha256 of everything else: a worker compiles each distinct payload once. */
+  /** sha256 of the header's other fields and the values' bytes: a worker rebuilds each distinct payload once. */
   hash: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest')),
   /** HMAC-SHA256 of `hash` under a shared secret, for payloads that leave the process (signPayload). */
   signature: z.optional(
@@ -50,81 +55,121 @@ export const payloadSchema = z.strictObject({
   ),
   root: refSchema,
   functions: z.array(functionNodeSchema),
-  modules: z.array(
-    z.strictObject({ url: z.string().check(z.minLength(1)), exportName: z.optional(z.string()) }),
-  ),
+  modules: z.array(moduleSchema),
   classes: z.array(z.strictObject({ identifier: z.string().check(z.minLength(1)), fn: index })),
-  /** superjson's output for `{ envs, members }`, each with one entry per function. */
-  values: z.strictObject({
-    json: z.strictObject({
-      envs: z.array(z.record(z.string(), z.unknown())),
-      members: z.array(z.record(z.string(), z.unknown())),
-    }),
-    meta: z.optional(z.unknown()),
-  }),
-});
+  /** What each `Place.REF` placeholder in the values stands for. */
+  refs: z.array(refSchema),
+};
+export const headerSchema = z.strictObject(headerShape);
+export type PayloadHeader = z.infer<typeof headerSchema>;
+
+/**
+ * The payload as JSON: the header, and `values` — `v8.serialize` of every function's environment,
+ * base64 — for processes that pass text (a job queue). Threads get the same as a binary frame.
+ */
+export const payloadSchema = z.strictObject({ ...headerShape, values: z.string() });
 export type Payload = z.infer<typeof payloadSchema>;
 
-/** A function's own properties (`fn.cache = …`) and, for pre-class code, its prototype's methods. */
-export interface Members {
-  statics?: Record<string, unknown>;
-  proto?: Record<string, unknown>;
-}
-export type PayloadBody = Omit<Payload, 'hash' | 'signature'>;
+export type PayloadBody = Omit<PayloadHeader, 'hash' | 'signature'>;
 
-/** The content hash of a payload body. */
-export function hashPayload(body: PayloadBody): string {
-  return hashJson(JSON.stringify(body));
+/** A payload checked and split: its header, and the bytes of its values. */
+export interface ParsedPayload {
+  readonly header: PayloadHeader;
+  readonly values: Uint8Array;
+}
+
+/** The content hash of a payload: its body's JSON, then its values' bytes. */
+export function hashPayload(body: PayloadBody, values: Uint8Array): string {
+  return hashJson(JSON.stringify(body), values);
 }
 
 /** The content hash of a payload body already in JSON. */
-export function hashJson(bodyJson: string): string {
-  return createHash('sha256').update(bodyJson).digest('hex');
+export function hashJson(bodyJson: string, values: Uint8Array): string {
+  return createHash('sha256').update(bodyJson).update('\0').update(values).digest('hex');
 }
 
-/** Validates an untrusted payload: shape, references and hash. Throws PayloadError naming the field. */
-export function parsePayload(input: unknown): Payload {
-  const result = z.safeParse(payloadSchema, input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join('.') || '(root)';
-    throw new PayloadError(
-      `Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`,
-      {
-        field,
-        cause: result.error,
-      },
-    );
+/**
+ * A payload as one binary frame, in shared memory so that posting it to threads copies nothing:
+ * the header's JSON length (uint32), the header's JSON (UTF-8), then the values' bytes.
+ */
+export function toFrame(headerJson: string, values: Uint8Array): Uint8Array {
+  const headerBytes = Buffer.byteLength(headerJson);
+  const frame = Buffer.from(new SharedArrayBuffer(4 + headerBytes + values.byteLength));
+  frame.writeUInt32LE(headerBytes, 0);
+  frame.write(headerJson, 4);
+  frame.set(values, 4 + headerBytes);
+  return frame;
+}
+
+/** The JSON form of a frame: the header's fields and the values in base64. */
+export function frameToPayload(frame: Uint8Array): Payload {
+  const { header, values } = splitFrame(frame);
+  return { ...(header as PayloadHeader), values: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
+}
+
+function splitFrame(frame: Uint8Array): { header: unknown; values: Uint8Array } {
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  const length = bytes.byteLength >= 4 ? bytes.readUInt32LE(0) : -1;
+  if (length < 0 || 4 + length > bytes.byteLength)
+    throw new PayloadError('Invalid closure payload: the frame is truncated. Nothing from it was run.', { field: '(frame)' });
+  let header: unknown;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 4, 4 + length));
+  } catch (error) {
+    throw new PayloadError('Invalid closure payload: the frame\'s header is not JSON. Nothing from it was run.', { field: '(frame)', cause: error });
   }
-  const payload = result.data;
-  const fnCount = payload.functions.length;
+  return { header, values: bytes.subarray(4 + length) };
+}
+
+/**
+ * Validates an untrusted payload, as JSON (`Payload`) or as a binary frame: shape, references and
+ * hash. Throws PayloadError naming the field. `verifyHash: false` skips hashing the values, for a
+ * frame that comes from this process (a thread of its own pool).
+ */
+export function parsePayload(input: unknown, options: { verifyHash?: boolean } = {}): ParsedPayload {
+  let headerInput: unknown;
+  let values: Uint8Array;
+  if (input instanceof Uint8Array) {
+    ({ header: headerInput, values } = splitFrame(input));
+  } else {
+    const json = z.safeParse(z.looseObject({ values: z.string() }), input);
+    if (!json.success) throw invalidField(json.error);
+    const { values: base64, ...rest } = input as Payload;
+    headerInput = rest;
+    values = Buffer.from(base64, 'base64');
+  }
+  const result = z.safeParse(headerSchema, headerInput);
+  if (!result.success) throw invalidField(result.error);
+  const header = result.data;
+  const fnCount = header.functions.length;
   const checkRef = (ref: Ref, field: string) => {
     if ('fn' in ref && ref.fn >= fnCount) throw refError(field, `function ${ref.fn}`, fnCount);
-    if ('module' in ref && ref.module >= payload.modules.length)
-      throw refError(field, `module ${ref.module}`, payload.modules.length);
+    if ('module' in ref && ref.module >= header.modules.length)
+      throw refError(field, `module ${ref.module}`, header.modules.length);
   };
-  checkRef(payload.root, 'root');
-  for (const [i, c] of payload.classes.entries()) checkRef({ fn: c.fn }, `classes.${i}.fn`);
-  for (const part of ['envs', 'members'] as const) {
-    const count = payload.values.json[part].length;
-    if (count !== fnCount) {
+  checkRef(header.root, 'root');
+  for (const [i, c] of header.classes.entries()) checkRef({ fn: c.fn }, `classes.${i}.fn`);
+  for (const [i, ref] of header.refs.entries()) checkRef(ref, `refs.${i}`);
+  if (options.verifyHash !== false) {
+    // hashed as it came (zod's output may order keys differently)
+    const { hash, signature: _, ...body } = headerInput as PayloadHeader;
+    if (hashPayload(body, values) !== hash) {
       throw new PayloadError(
-        `Invalid closure payload: values.json.${part} has ${count} entries for ${fnCount} functions.`,
-        {
-          field: `values.json.${part}`,
-        },
+        'Invalid closure payload: hash does not match its content (corrupted or altered in transit). Nothing from it was run.',
+        { field: 'hash' },
       );
     }
   }
-  // hashed as it came (zod's output may order keys differently)
-  const { hash, signature: _, ...body } = input as Payload;
-  if (hashPayload(body) !== hash) {
-    throw new PayloadError(
-      'Invalid closure payload: hash does not match its content (corrupted or altered in transit).',
-      { field: 'hash' },
-    );
-  }
-  return payload;
+  return { header, values };
+}
+
+function invalidField(error: z.core.$ZodError): PayloadError {
+  const issue = error.issues[0]!;
+  const field = issue.path.join('.') || '(root)';
+  return new PayloadError(`Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`, {
+    field,
+    cause: error,
+  });
 }
 
 function refError(field: string, what: string, count: number): PayloadError {

@@ -1,8 +1,8 @@
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { capture, closure, moduleRef } from './capture.js';
-import { registerClass } from './codec.js';
-import { serializeClosure } from './encode.js';
+import { registerClass } from './classes.js';
+import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { roundTrip } from './test-helpers.js';
 
@@ -205,7 +205,7 @@ describe('captured values travel', () => {
     [
       'socket',
       { db: { client: new Socket() } },
-      /capture\.db\.client cannot travel.*an instance of Socket.*registerClass\(Socket\)/,
+      /capture\.db\.client cannot travel.*a stream or socket \(an instance of Socket\).*open it inside the function/,
     ],
     [
       'value in a Map',
@@ -336,25 +336,34 @@ describe('the free-variable check', () => {
 });
 
 describe('reusing payloads', () => {
-  it('reuses the payload of the same closure and equal values, and still snapshots changed bytes', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the fingerprint hasher loads in the background
+  it('reuses the frame of the same closure and equal values, and still snapshots changed bytes', async () => {
     const table = new Float64Array([1, 2, 3]);
     const lookup = (i: number) => table[i];
-    const first = serializeClosure(lookup, { table });
-    expect(serializeClosure(lookup, { table })).toBe(first); // same bytes: the same payload, not made again
+    const first = encodeClosure(lookup, { table });
+    expect(encodeClosure(lookup, { table })).toBe(first); // same bytes: the same frame, not made again
     table[0] = 100;
-    const changed = serializeClosure(lookup, { table });
-    expect(changed).not.toBe(first);
+    const changed = encodeClosure(lookup, { table });
     expect(changed.hash).not.toBe(first.hash);
     expect((await roundTrip(lookup, { table }))(0)).toBe(100);
   });
 
-  it('does not reuse payloads with other objects in them (a snapshot each call)', () => {
+  it('a changed object is a new snapshot; an equal one shares the frame', () => {
     const state = { n: 1 };
     const read = () => state.n;
-    const first = serializeClosure(read, { state });
+    const first = encodeClosure(read, { state });
     state.n = 2;
-    expect(serializeClosure(read, { state }).hash).not.toBe(first.hash);
-    expect(serializeClosure(read, { state })).not.toBe(serializeClosure(read, { state }));
+    expect(encodeClosure(read, { state }).hash).not.toBe(first.hash);
+    state.n = 1;
+    expect(encodeClosure(read, { state })).toBe(first);
+  });
+
+  it('keeps frames within the byte budget of its cache', () => {
+    const cache = createPayloadCache(3 * 1024 * 1024);
+    for (let i = 0; i < 10; i++) {
+      const block = new Uint8Array(1024 * 1024).fill(i);
+      encodeClosure(() => block, { block }, { cache });
+    }
+    expect(cache.bytes).toBeLessThanOrEqual(3 * 1024 * 1024);
+    expect(cache.size).toBe(2);
   });
 });

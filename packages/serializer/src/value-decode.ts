@@ -1,0 +1,110 @@
+// [worker] Rebuilds captured values: `v8.deserialize`, then placeholders replaced by what they stand
+// for and the repairs applied. The bytes may come from anywhere: every part is checked first.
+import { Deserializer } from 'node:v8';
+import { PayloadError } from './errors.js';
+import { Fix, type Members, Place } from './value-format.js';
+
+export interface DecodedValues {
+  readonly envs: Record<string, unknown>[];
+  readonly members: Members[];
+}
+
+export interface DecodeHooks {
+  /** What `header.refs[index]` is in this thread. */
+  ref(index: number): unknown;
+  /** The class `header.classes[index]` names. */
+  classAt(index: number): Function | undefined;
+}
+
+export function decodeValues(bytes: Uint8Array, hooks: DecodeHooks): DecodedValues {
+  let root: any;
+  try {
+    const deserializer = new Deserializer(bytes);
+    deserializer.readHeader();
+    root = deserializer.readValue();
+  } catch (error) {
+    throw invalid(`cannot be read: ${(error as Error).message}`, error);
+  }
+  if (!isRecord(root) || !Array.isArray(root.envs) || !Array.isArray(root.members))
+    throw invalid('is not a values record');
+  const { envs, members, places, patch, fixes } = root;
+  if (!Array.isArray(places) || !Array.isArray(patch) || !Array.isArray(fixes))
+    throw invalid('has no places, patch or fixes list');
+
+  const real = new Map<unknown, unknown>();
+  for (const entry of places) {
+    if (!Array.isArray(entry) || !isRecord(entry[0])) throw invalid('has a malformed placeholder');
+    const [placeholder, kind, data] = entry;
+    if (kind === Place.REF && Number.isInteger(data)) real.set(placeholder, hooks.ref(data));
+    else if (kind === Place.URL && typeof data === 'string' && URL.canParse(data)) real.set(placeholder, new URL(data));
+    else throw invalid(`has a placeholder of unknown kind ${String(kind)}`);
+  }
+  const swap = (value: unknown) => (real.has(value) ? real.get(value) : value);
+  for (const holder of patch) replacePlaceholders(holder, swap);
+  for (const fix of fixes) applyFix(fix, hooks);
+  return { envs, members };
+}
+
+function replacePlaceholders(holder: unknown, swap: (value: unknown) => unknown): void {
+  if (holder instanceof Map) {
+    const entries = [...holder];
+    holder.clear();
+    for (const [k, v] of entries) holder.set(swap(k), swap(v));
+  } else if (holder instanceof Set) {
+    const members = [...holder];
+    holder.clear();
+    for (const v of members) holder.add(swap(v));
+  } else if (holder !== null && typeof holder === 'object') {
+    for (const key of Object.keys(holder)) {
+      const value = (holder as Record<string, unknown>)[key];
+      const swapped = swap(value);
+      if (swapped !== value) Object.defineProperty(holder, key, { value: swapped, writable: true, enumerable: true, configurable: true });
+    }
+  } else {
+    throw invalid('patches something that is not an object');
+  }
+}
+
+function applyFix(fix: unknown, hooks: DecodeHooks): void {
+  if (!Array.isArray(fix)) throw invalid('has a malformed repair');
+  const [kind, target, data] = fix;
+  if (kind === Fix.NULL_PROTO && isRecord(target)) {
+    Object.setPrototypeOf(target, null);
+  } else if (kind === Fix.CLASS && isRecord(target) && Number.isInteger(data)) {
+    const ctor = hooks.classAt(data);
+    const proto = ctor?.prototype;
+    if (proto === null || typeof proto !== 'object') throw invalid(`names class ${data}, which has no prototype`);
+    Object.setPrototypeOf(target, proto);
+  } else if (kind === Fix.REGEXP && target instanceof RegExp && Number.isInteger(data) && data >= 0) {
+    target.lastIndex = data;
+  } else if (kind === Fix.ERROR && target instanceof Error && isRecord(data)) {
+    repairError(target, data);
+  } else if (kind === Fix.BUFFER && target instanceof Uint8Array) {
+    Object.setPrototypeOf(target, Buffer.prototype);
+  } else {
+    throw invalid(`has a repair of unknown kind ${String(kind)}`);
+  }
+}
+
+function repairError(error: Error, extras: Record<string, unknown>): void {
+  const own = (key: string, value: unknown, enumerable: boolean) =>
+    Object.defineProperty(error, key, { value, writable: true, enumerable, configurable: true });
+  if (typeof extras.name === 'string') own('name', extras.name, false);
+  if (Array.isArray(extras.errors)) {
+    if (Object.getPrototypeOf(error) === Error.prototype) Object.setPrototypeOf(error, AggregateError.prototype);
+    own('errors', extras.errors, false);
+  }
+  if ('cause' in extras) own('cause', extras.cause, false);
+  if (isRecord(extras.props)) for (const key of Object.keys(extras.props)) own(key, extras.props[key], true);
+}
+
+function isRecord(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function invalid(what: string, cause?: unknown): PayloadError {
+  return new PayloadError(`Invalid closure payload: values ${what}. Nothing from it was run.`, {
+    field: 'values',
+    cause,
+  });
+}

@@ -1,0 +1,46 @@
+// [both] How captured values travel: one `v8.serialize` of every function's environment at once
+// (structured clone's rules: cycles, shared references, holes, -0, typed arrays over one buffer),
+// plus what structured clone does not carry, as placeholders and repairs the receiver applies.
+
+/** What a placeholder object in the values stands for. */
+export const Place = {
+  /** `header.refs[data]`: a function of the payload, a native, or a module. */
+  REF: 0,
+  /** `new URL(data)`. */
+  URL: 1,
+} as const;
+
+/** Repairs applied in place to a deserialized object: `[kind, target, ...data]`. */
+export const Fix = {
+  /** `[NULL_PROTO, object]`: `Object.create(null)` arrives with Object.prototype; put null back. */
+  NULL_PROTO: 0,
+  /** `[CLASS, object, classIndex]`: an instance of `header.classes[classIndex]`. */
+  CLASS: 1,
+  /** `[REGEXP, regexp, lastIndex]`. */
+  REGEXP: 2,
+  /** `[ERROR, error, { name?, props?, cause?, errors? }]`: what structured clone drops from an Error. */
+  ERROR: 3,
+  /** `[BUFFER, uint8array]`: a Node Buffer arrives as a plain Uint8Array. */
+  BUFFER: 4,
+} as const;
+
+/** A function's own properties (`fn.cache = …`) and, for pre-class code, its prototype's methods. */
+export interface Members {
+  statics?: Record<string, unknown>;
+  proto?: Record<string, unknown>;
+}
+
+/** What `v8.serialize` is given: one graph, so identity holds across functions and names. */
+export interface ValuesRoot {
+  /** Per function node, its captured values by name. */
+  readonly envs: Record<string, unknown>[];
+  readonly members: Members[];
+  /** `[placeholder, Place kind, data]`. */
+  readonly places: [object, number, unknown][];
+  /** Objects that directly hold a placeholder (as a value, Map key or Set member). */
+  readonly patch: object[];
+  readonly fixes: unknown[][];
+}
+
+/** Deeper nesting is refused at the call site: structured clone itself overflows between 1,000 and 5,000 levels. */
+export const MAX_DEPTH = 1_000;

@@ -1,0 +1,105 @@
+// [main] Why a captured value cannot travel, and what to do instead: every refusal of a value, in
+// one table, so each message names the kind of value and a fix that works.
+import { builtinModules, createRequire } from 'node:module';
+import { Stream } from 'node:stream';
+import { types } from 'node:util';
+import { describe } from './capture.js';
+import { CaptureError, ErrorCode } from './errors.js';
+
+type Test = (value: object) => boolean;
+const tag = (value: object) => Object.prototype.toString.call(value).slice(8, -1);
+
+/** Values that cannot travel whatever their class, with the reason and the fix. */
+const refusals: [Test, (value: object) => string][] = [
+  [(v) => types.isProxy(v), () => 'a Proxy: its handler cannot be seen or copied. Capture the object it wraps'],
+  [(v) => types.isPromise(v), () => 'a Promise: await it first and capture its value'],
+  [
+    (v) => v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef || v instanceof FinalizationRegistry,
+    () => 'held weakly, so its contents cannot be read or copied. Capture a Map or Set instead',
+  ],
+  [
+    (v) => types.isSharedArrayBuffer(v),
+    () => 'shared memory, which a copy would no longer share. Pass it as an item instead',
+  ],
+  [
+    (v) => types.isModuleNamespaceObject(v),
+    (v) => {
+      const specifier = builtinSpecifierOf((v as { default?: unknown }).default);
+      return `a module namespace (import * as …), which holds live bindings, not data. Fix: capture moduleRef('${specifier ?? 'the-module-specifier'}') instead`;
+    },
+  ],
+  [
+    (v) => types.isGeneratorObject(v) || /^(Async)?Generator$/.test(tag(v)),
+    () => 'a generator object, whose paused state cannot be copied. Materialize it first (capture [...gen]) or create the generator inside the function',
+  ],
+  [
+    (v) => /Iterator$/.test(tag(v)),
+    (v) => `an iterator (${tag(v)}), whose position cannot be copied. Materialize it first (capture [...it]) or create it inside the function`,
+  ],
+  [
+    (v) => v instanceof Stream,
+    (v) => `a stream or socket (${describe(v)}), tied to this thread's I/O. Pass what opens it (a path, a URL, options) and open it inside the function`,
+  ],
+];
+
+/** The reason `value` can never travel, or undefined when it may. */
+export function refusalOf(value: object): string | undefined {
+  for (const [test, reason] of refusals) if (test(value)) return reason(value);
+  return undefined;
+}
+
+/** A CaptureError for a value that cannot travel, at `path`. */
+export function refused(path: string, value: unknown, reason: string): CaptureError {
+  const got = typeof value === 'symbol' ? String(value).slice(0, 60) : describe(value);
+  // a path thousands of levels deep would drown the message: its two ends say where
+  const shown = path.length > 200 ? `${path.slice(0, 100)}…${path.slice(-80)}` : path;
+  return new CaptureError(
+    ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
+    `${shown} cannot travel to a worker: it is ${reason}. (got ${got})`,
+    { path },
+  );
+}
+
+export const reasons = {
+  symbol: 'a Symbol, which is unique to the thread that made it. Capture its description string instead',
+  symbolKeys: 'an object with symbol-keyed properties, which structured clone drops. Use string keys, or a Map',
+  tooDeep: (depth: number) =>
+    `nested more than ${depth} levels deep, deeper than structured clone can copy. Flatten it (an array of records with ids) or build it inside the function`,
+  unregistered: (name: string | undefined) =>
+    `an instance of ${name || 'a class without a name'}, whose class is not registered. ` +
+    `Register it with registerClass(${name || 'TheClass'}), create it inside the function, or import it with moduleRef()`,
+  subclass: (name: string | undefined, base: string) =>
+    `an instance of ${name || 'a subclass'}, a subclass of ${base} that a copy would turn back into a plain ${base}. Register it with registerClass(${name || 'TheClass'}), or convert it to a plain ${base}`,
+  extraProps: (kind: string) =>
+    `a ${kind} with own properties, which structured clone drops. Capture them apart, in a plain object`,
+  builtinModule: (specifier: string) =>
+    `the '${specifier}' module itself, which holds functions bound to this thread. Fix: capture moduleRef('${specifier}') instead, and the worker imports its own`,
+  notCloneable: (message: string) =>
+    `a value structured clone cannot copy (${message.slice(0, 200)}). Capture plain data, or create the value inside the function`,
+};
+
+let builtins: Map<unknown, string> | undefined;
+
+/** `node:path` for the object `import path from 'node:path'` gives, and so on for Node's builtins. */
+export function builtinSpecifierOf(value: unknown): string | undefined {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  builtins ??= indexBuiltins();
+  return builtins.get(value);
+}
+
+function indexBuiltins(): Map<unknown, string> {
+  const require = createRequire(import.meta.url);
+  const index = new Map<unknown, string>();
+  // deprecated modules warn when loaded; internal ones (`_http_agent`) are never imported by users
+  const skip = /^_|^(sys|punycode|constants|domain|test|test\/.*|sqlite|wasi|inspector\/promises)$/;
+  for (const name of builtinModules) {
+    if (skip.test(name)) continue;
+    try {
+      const exports = require(`node:${name}`);
+      if (!index.has(exports)) index.set(exports, `node:${name}`);
+    } catch {
+      // not loadable in this Node version or configuration
+    }
+  }
+  return index;
+}

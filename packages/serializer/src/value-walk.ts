@@ -1,0 +1,359 @@
+// [main] Walks every captured value before anything is sent: refuses what cannot travel (by path,
+// with the fix), finds the functions and modules to send as references, and notes what structured
+// clone would change (null prototypes, registered classes, RegExp lastIndex, Error details,
+// Buffers), so that `v8.serialize` carries the rest natively and the receiver repairs the difference.
+import { Serializer } from 'node:v8';
+import { describe, ModuleRef } from './capture.js';
+import { registeredClasses } from './classes.js';
+import { CaptureError, ErrorCode } from './errors.js';
+import { Fix, MAX_DEPTH, type Members, Place, type ValuesRoot } from './value-format.js';
+import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
+
+type Env = Readonly<Record<string, unknown>>;
+
+/** What the walk asks of the payload graph. */
+export interface WalkHost {
+  /** The payload reference of a function or module found at `path` (in environment `env`). */
+  refOf(value: Function | ModuleRef, path: string, env: Env): unknown;
+  /** The index in `classes` of a registered class with an instance at `path`. */
+  classIndexOf(ctor: Function, path: string, env: Env): number;
+}
+
+const errorPrototypes = new Set<object>(
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map(
+    (E) => E.prototype,
+  ),
+);
+/** Names structured clone keeps for an Error (any other arrives as `Error`). */
+const clonedErrorNames = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError']);
+const atomPrototypes = new Set<object>([
+  Date.prototype,
+  Number.prototype,
+  Boolean.prototype,
+  BigInt.prototype,
+  ArrayBuffer.prototype,
+  DataView.prototype,
+]);
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+/** Arrays longer than this are not searched for extra (non-index) properties: listing keys costs O(n). */
+const ARRAY_PROPS_LIMIT = 10_000;
+
+/**
+ * One walk per payload: every function's environment goes through the same walk, so one object
+ * reached from two captured names, or from two functions, is one object in the worker.
+ */
+export class ValueWalk {
+  /** Objects walked, and whether their copy differs from them (they hold a placeholder). */
+  private readonly done = new Map<object, boolean>();
+  private readonly active = new Set<object>();
+  private readonly placeholders = new Map<unknown, object>();
+  private readonly places: [object, number, unknown][] = [];
+  private readonly fixes: [number, object, ...unknown[]][] = [];
+  /** Error extras, by error: their values are walked like any other. */
+  private readonly extras = new Map<Error, Record<string, unknown>>();
+  /** Registered classes with `allowProps`: the keys that travel, by instance. */
+  private readonly allowed = new Map<object, readonly string[]>();
+  /** The path being walked, for messages: built into a string only when one is needed. */
+  private segments: Segment[] = [];
+  private anyCopy = false;
+
+  constructor(private readonly host: WalkHost) {}
+
+  /** Checks `value`, found at `path` in environment `env`. Throws CaptureError. */
+  check(value: unknown, path: string, env: Env): void {
+    // re-entered when a captured function's own environment is checked: keep the outer path
+    const outer = this.segments;
+    this.segments = [path];
+    try {
+      this.visit(value, env);
+    } catch (error) {
+      // the thread's own stack ran out first (a deep graph walked from deep in the caller's stack)
+      if (error instanceof RangeError && /call stack/.test(error.message))
+        throw refused(path, value, reasons.tooDeep(MAX_DEPTH));
+      throw error;
+    } finally {
+      this.segments = outer;
+    }
+  }
+
+  /** `v8.serialize` of the environments and members, with placeholders and repairs. */
+  encode(envs: Record<string, unknown>[], members: Members[]): Uint8Array {
+    const copies = new Map<object, object>();
+    const patch = new Set<object>();
+    const copyOf = (value: unknown, holder: object): unknown => {
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+      const placeholder = this.placeholders.get(value);
+      if (placeholder) {
+        patch.add(holder);
+        return placeholder;
+      }
+      if (!this.anyCopy || this.done.get(value) !== true) return value;
+      let copy = copies.get(value);
+      if (!copy) copy = this.copy(value as object, copies, copyOf);
+      return copy;
+    };
+    const record = (values: Record<string, unknown>) => {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(values)) define(out, key, copyOf(values[key], out));
+      return out;
+    };
+    const envRecords = envs.map(record);
+    const memberRecords = members.map((m) => {
+      const out: Members = {};
+      if (m.statics) out.statics = record(m.statics);
+      if (m.proto) out.proto = record(m.proto);
+      return out;
+    });
+    // every copy is made before the repairs name their targets: an error's extras make copies too
+    const fixData = this.fixes.map(([kind, , ...data]) =>
+      kind === Fix.ERROR ? [record(data[0] as Record<string, unknown>)] : data,
+    );
+    const root: ValuesRoot = {
+      envs: envRecords,
+      members: memberRecords,
+      places: this.places,
+      patch: [...patch],
+      fixes: this.fixes.map(([kind, target], i) => [kind, copies.get(target) ?? target, ...fixData[i]!]),
+    };
+    try {
+      // the plain serializer, not v8.serialize's: it writes typed arrays natively, so views over
+      // one ArrayBuffer still share it on the other side
+      const serializer = new Serializer();
+      serializer.writeHeader();
+      serializer.writeValue(root);
+      return serializer.releaseBuffer();
+    } catch (error) {
+      throw new CaptureError(
+        ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
+        `A captured value cannot travel to a worker: it is ${reasons.notCloneable((error as Error).message)}.`,
+        { path: 'capture', cause: error },
+      );
+    }
+  }
+
+  private path(): string {
+    let out = '';
+    for (const s of this.segments)
+      out += typeof s === 'number' ? `[${s}]` : typeof s === 'string' ? s : s();
+    return out;
+  }
+
+  private fail(value: unknown, reason: string): never {
+    throw refused(this.path(), value, reason);
+  }
+
+  private child(value: unknown, segment: Segment, env: Env): boolean {
+    if (!isReference(value)) return false;
+    this.segments.push(segment);
+    if (this.segments.length > MAX_DEPTH) this.fail(value, reasons.tooDeep(MAX_DEPTH));
+    const replaced = this.visit(value, env);
+    this.segments.pop();
+    return replaced;
+  }
+
+  /** True when the value's place must hold something else in what is serialized. */
+  private visit(value: unknown, env: Env): boolean {
+    if (typeof value === 'symbol') this.fail(value, reasons.symbol);
+    if (typeof value === 'function') return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
+    if (value === null || typeof value !== 'object') return false;
+    const known = this.done.get(value);
+    if (known !== undefined) return known;
+    // a cycle back to an object still being walked: it may need a copy; assume it does
+    if (this.active.has(value)) return true;
+    if (this.placeholders.has(value)) return true;
+    if (value instanceof ModuleRef)
+      return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
+    const refusal = refusalOf(value);
+    if (refusal) this.fail(value, refusal);
+    this.active.add(value);
+    const copied = this.visitObject(value, env);
+    this.active.delete(value);
+    this.done.set(value, copied);
+    if (copied) this.anyCopy = true;
+    return copied;
+  }
+
+  private visitObject(value: object, env: Env): boolean {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Array.prototype) return this.visitArray(value as unknown[], env);
+    if (proto === Object.prototype || proto === null) {
+      const specifier = proto === null ? undefined : builtinSpecifierOf(value);
+      if (specifier) this.fail(value, reasons.builtinModule(specifier));
+      if (proto === null) this.fixes.push([Fix.NULL_PROTO, value]);
+      return this.visitProps(value, env);
+    }
+    if (proto === Map.prototype) {
+      let copied = false;
+      for (const [k, v] of value as Map<unknown, unknown>) {
+        if (this.child(k, () => `.<key ${describe(k)}>`, env)) copied = true;
+        if (this.child(v, () => `.get(${describe(k)})`, env)) copied = true;
+      }
+      return copied;
+    }
+    if (proto === Set.prototype) {
+      let copied = false;
+      for (const v of value as Set<unknown>)
+        if (this.child(v, () => `.<member ${describe(v)}>`, env)) copied = true;
+      return copied;
+    }
+    if (atomPrototypes.has(proto)) return this.noProps(value);
+    // typed arrays and boxed strings: their own keys are their indices, too many to list
+    if (proto === String.prototype) return false;
+    if (ArrayBuffer.isView(value)) {
+      if (Buffer.isBuffer(value)) this.fixes.push([Fix.BUFFER, value]);
+      else if (Object.getPrototypeOf(proto) !== typedArrayPrototype)
+        this.fail(value, reasons.subclass(proto?.constructor?.name, 'typed array'));
+      return false;
+    }
+    if (proto === RegExp.prototype) {
+      const re = value as RegExp;
+      if (re.lastIndex !== 0) this.fixes.push([Fix.REGEXP, re, re.lastIndex]);
+      return this.noProps(value);
+    }
+    if (proto === URL.prototype) return this.place(value, Place.URL, () => (value as URL).href);
+    const registered = registeredClasses.get(proto?.constructor);
+    if (registered && Object.hasOwn(proto, 'constructor')) {
+      const index = this.host.classIndexOf(proto.constructor, this.path(), env);
+      this.fixes.push([Fix.CLASS, value, index]);
+      if (value instanceof Error) return this.visitError(value, env, true);
+      if (!registered.allowProps) return this.visitProps(value, env);
+      this.allowed.set(value, registered.allowProps);
+      this.visitProps(value, env, registered.allowProps);
+      return true; // the copy keeps only the allowed properties
+    }
+    if (errorPrototypes.has(proto)) return this.visitError(value as Error, env, false);
+    this.fail(value, reasons.unregistered(proto?.constructor?.name));
+  }
+
+  private visitArray(array: unknown[], env: Env): boolean {
+    let copied = false;
+    const length = array.length;
+    for (let i = 0; i < length; i++) {
+      const item = array[i];
+      if (isReference(item) && this.child(item, i, env)) copied = true;
+    }
+    if (length <= ARRAY_PROPS_LIMIT) {
+      for (const key of Object.keys(array)) {
+        if (isIndex(key)) continue;
+        if (this.child((array as any)[key], `.${key}`, env)) copied = true;
+      }
+    }
+    this.noSymbols(array);
+    return copied;
+  }
+
+  private visitProps(value: object, env: Env, only?: readonly string[]): boolean {
+    let copied = false;
+    for (const key of only ?? Object.keys(value)) {
+      if (this.child((value as any)[key], `.${key}`, env)) copied = true;
+    }
+    if (!only) this.noSymbols(value);
+    return copied;
+  }
+
+  /** Structured clone keeps an Error's class (if built in), message, stack and cause; the rest is an extra. */
+  private visitError(error: Error, env: Env, registered: boolean): boolean {
+    const extras: Record<string, unknown> = {};
+    if (!registered && !clonedErrorNames.has(error.name)) extras.name = error.name;
+    const props: Record<string, unknown> = {};
+    for (const key of Object.keys(error)) if (key !== 'cause') define(props, key, (error as any)[key]);
+    if (Object.keys(props).length > 0) extras.props = props;
+    if (error instanceof AggregateError) extras.errors = [...error.errors];
+    let copied = false;
+    for (const [key, value] of Object.entries(extras)) {
+      if (key !== 'name' && this.child(value, key === 'props' ? '' : `.${key}`, env)) copied = true;
+    }
+    if ('cause' in error && this.child(error.cause, '.cause', env)) {
+      // the cause holds a function: it travels among the extras, so that it is patched too
+      extras.cause = error.cause;
+      copied = true;
+    }
+    this.noSymbols(error);
+    if (Object.keys(extras).length > 0) {
+      this.extras.set(error, extras);
+      this.fixes.push([Fix.ERROR, error, extras]);
+    }
+    return copied && 'cause' in extras;
+  }
+
+  private noProps(value: object): boolean {
+    if (Object.keys(value).length > 0) this.fail(value, reasons.extraProps(Object.getPrototypeOf(value).constructor.name));
+    return false;
+  }
+
+  private noSymbols(value: object): void {
+    for (const symbol of Object.getOwnPropertySymbols(value)) {
+      if (Object.prototype.propertyIsEnumerable.call(value, symbol)) this.fail(value, reasons.symbolKeys);
+    }
+  }
+
+  private place(value: unknown, kind: number, data: () => unknown): true {
+    if (!this.placeholders.has(value)) {
+      const placeholder = {};
+      this.placeholders.set(value, placeholder);
+      this.places.push([placeholder, kind, data()]);
+    }
+    return true;
+  }
+
+  /** A copy of `value` for serialization, in which placeholders stand for what cannot be cloned. */
+  private copy(
+    value: object,
+    copies: Map<object, object>,
+    copyOf: (value: unknown, holder: object) => unknown,
+  ): object {
+    if (Array.isArray(value)) {
+      const out: unknown[] = new Array(value.length);
+      copies.set(value, out);
+      for (let i = 0; i < value.length; i++) if (i in value) out[i] = copyOf(value[i], out);
+      if (value.length <= ARRAY_PROPS_LIMIT)
+        for (const key of Object.keys(value)) if (!isIndex(key)) define(out, key, copyOf((value as any)[key], out));
+      return out;
+    }
+    if (value instanceof Map) {
+      const out = new Map();
+      copies.set(value, out);
+      for (const [k, v] of value) out.set(copyOf(k, out), copyOf(v, out));
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = new Set();
+      copies.set(value, out);
+      for (const v of value) out.add(copyOf(v, out));
+      return out;
+    }
+    if (value instanceof Error) {
+      // an error whose cause holds a function: a stand-in without the cause, which the extras carry
+      const out = new Error(value.message);
+      Object.setPrototypeOf(out, Object.getPrototypeOf(value)); // structured clone reads the name through it
+      Object.defineProperty(out, 'stack', { value: value.stack, writable: true, configurable: true });
+      copies.set(value, out);
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    copies.set(value, out);
+    for (const key of this.allowed.get(value) ?? Object.keys(value)) define(out, key, copyOf((value as any)[key], out));
+    return out;
+  }
+}
+
+type Segment = string | number | (() => string);
+
+/** Objects, functions and symbols: what the walk must look at (primitives travel as they are). */
+function isReference(value: unknown): boolean {
+  return value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol');
+}
+
+/** Sets an own data property, even one named `__proto__`. */
+function define(target: object, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    (target as Record<string, unknown>)[key] = value;
+  }
+}
+
+function isIndex(key: string): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && String(n) === key && n < 2 ** 32 - 1;
+}
