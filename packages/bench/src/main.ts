@@ -4,6 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { writeReport } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
+import { captureData } from './scenarios/capture-data.js';
 import { captureSize } from './scenarios/capture-size.js';
 import { cpuScaling } from './scenarios/cpu-scaling.js';
 import { oneCall } from './scenarios/one-call.js';
@@ -19,6 +20,7 @@ const all: Scenario[] = [
   oneCall,
   cpuScaling,
   captureSize,
+  captureData,
   startup,
   seed,
   soak,

@@ -1,7 +1,7 @@
 // [main] A ClosurePool executor that sends chunks as BullMQ jobs to `closure-pool-worker` processes.
 import { randomUUID } from 'node:crypto';
 import type { ChunkReply, ChunkTask, Executor } from '@closure-pool/core';
-import { type Secret, signatureFor } from '@closure-pool/serializer';
+import { hashFrame, type Secret, signatureFor } from '@closure-pool/serializer';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import { type ChunkJob, encodeValue, payloadKey } from './job.js';
 
@@ -43,7 +43,7 @@ class BullmqExecutor implements Executor {
   }
 
   async run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array> {
-    const { hash } = task.payload;
+    const hash = hashFrame(task.payload.frame);
     await this.events.waitUntilReady();
     if (!this.stored.has(hash)) {
       const client = await this.queue.client;

@@ -51,10 +51,8 @@ export async function startWorkerProcess(
     const decoded = Buffer.from(text, 'base64');
     const frame = new Uint8Array(new SharedArrayBuffer(decoded.byteLength));
     frame.set(decoded);
-    // shape and hash checked here, before any thread sees the frame
-    const { header } = parsePayload(frame);
-    if (header.hash !== hash)
-      throw new PayloadError('The stored payload is not the one the job names.', { field: 'hash' });
+    // hash and shape checked here, before any thread sees the frame
+    parsePayload(frame, { hash });
     payloads.set(hash, frame, frame.byteLength);
     return frame;
   }
@@ -71,7 +69,7 @@ export async function startWorkerProcess(
         return encodeReply(refusal(items, error));
       }
       const task: ChunkTask = {
-        payload: { hash: job.data.hash, frame },
+        payload: { id: job.data.hash, frame },
         mode: job.data.mode,
         start: job.data.start,
         items,

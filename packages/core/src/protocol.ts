@@ -4,9 +4,10 @@ import type { ErrorRecord } from './error-record.js';
 /** How the worker calls the function for each item. */
 export type CallMode = 'item' | 'spread';
 
-/** A payload sent once per call: the worker reads `frame` only when `hash` is not in its cache. */
+/** A payload sent once per call: the worker reads `frame` only when `id` is not in its cache. */
 export interface PayloadHandle {
-  readonly hash: string;
+  /** Unique to the payload's content in the sending process. */
+  readonly id: string;
   /** The payload's binary frame, in shared memory: posting it costs nothing, however large. */
   readonly frame: Uint8Array;
 }

@@ -23,19 +23,19 @@ const pending = new Map<string, Promise<Function>>();
 
 /** The closure for a payload: rebuilt on first use, then cached (a lookup, no await). */
 function load(payload: PayloadHandle): Function | Promise<Function> {
-  const fn = closures.get(payload.hash);
+  const fn = closures.get(payload.id);
   if (fn) return fn;
-  let rebuilt = pending.get(payload.hash);
+  let rebuilt = pending.get(payload.id);
   if (!rebuilt) {
-    // the frame comes from this process's own main thread: its hash need not be computed again
-    rebuilt = deserializeClosure(payload.frame, { verifyHash: false }).then((fn) => {
-      closures.set(payload.hash, fn, payload.frame.byteLength);
+    // the frame comes from this process's main thread, which made it or checked it
+    rebuilt = deserializeClosure(payload.frame).then((fn) => {
+      closures.set(payload.id, fn, payload.frame.byteLength);
       return fn;
     });
-    pending.set(payload.hash, rebuilt);
+    pending.set(payload.id, rebuilt);
     void rebuilt.then(
-      () => pending.delete(payload.hash),
-      () => pending.delete(payload.hash),
+      () => pending.delete(payload.id),
+      () => pending.delete(payload.id),
     );
   }
   return rebuilt;

@@ -4,4 +4,5 @@
 export { BoundedCache } from './bounded-cache.js';
 export { deserializeClosure } from './decode.js';
 export { buildError, ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
+export { hashFrame, parsePayload } from './payload.js';
 export { type Secret, verifySignature } from './signature.js';

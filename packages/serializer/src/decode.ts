@@ -3,7 +3,7 @@ import { BoundedCache } from './bounded-cache.js';
 import { ErrorCode, PayloadError } from './errors.js';
 import { lookupGlobalPath } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
-import { type FunctionNode, type Payload, parsePayload, type Ref } from './payload.js';
+import { type FunctionNode, hashFrame, type Payload, parsePayload, type Ref } from './payload.js';
 import { type Secret, verifySignature } from './signature.js';
 import { decodeValues } from './value-decode.js';
 
@@ -15,18 +15,28 @@ const factories = new BoundedCache<string, Factory>(500);
 
 /**
  * Rebuilds the function a payload describes, from its JSON form (`Payload`) or its binary frame.
- * The payload is validated first (shape, references, hash, and that each source is one function
+ * The payload is validated first (hash, shape, references, and that each source is one function
  * expression) and, given a `secret`, its signature; nothing from a payload that fails runs.
- * Async because modules named with `moduleRef()` are imported. `verifyHash: false` is for a frame
- * made by this very process (a pool's own threads), where hashing large values again would only
- * cost time.
+ * Async because modules named with `moduleRef()` are imported.
+ *
+ * A frame carries no hash or signature of its own: pass `hash` to have it checked, and with a
+ * `secret`, the `signature`. A frame made by this very process (a pool's own threads) needs neither.
  */
 export async function deserializeClosure(
   input: unknown,
-  options: { secret?: Secret; verifyHash?: boolean } = {},
+  options: { secret?: Secret; hash?: string; signature?: string } = {},
 ): Promise<Function> {
-  const { header, values } = parsePayload(input, options);
-  if (options.secret !== undefined) verifySignature(header, options.secret);
+  const { body: header, values } = parsePayload(input, { hash: options.hash });
+  if (options.secret !== undefined) {
+    const frame = input instanceof Uint8Array;
+    verifySignature(
+      {
+        hash: frame ? hashFrame(input) : (input as Payload).hash,
+        signature: frame ? options.signature : (input as Payload).signature,
+      },
+      options.secret,
+    );
+  }
   const instances = header.functions.map((node, i) => instantiate(node, `functions.${i}`));
   const modules = await Promise.all(header.modules.map((m, i) => importModule(m, `modules.${i}`)));
   const fromRef = (ref: Ref): unknown => {

@@ -137,6 +137,7 @@ describe('refusals that say what to do', () => {
       try { serializeClosure(() => path, { path }); } catch (e) { console.log(e.message); }`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)), // where tsx is installed
     });
     expect(out).toMatch(/capture\.path cannot travel.*a module namespace.*moduleRef\('node:path'\)/);
   });

@@ -26,12 +26,14 @@ export {
   PayloadError,
 } from './errors.js';
 export {
+  bodySchema,
   frameToPayload,
-  headerSchema,
+  hashFrame,
   PAYLOAD_VERSION,
   type Payload,
-  type PayloadHeader,
+  type PayloadBody,
   parsePayload,
   payloadSchema,
+  payloadToFrame,
 } from './payload.js';
 export { type Secret, signatureFor, signPayload, verifySignature } from './signature.js';

@@ -43,16 +43,10 @@ const moduleSchema = z.strictObject({
   exportName: z.optional(z.string()),
 });
 
-/** Everything about a payload but its values: small, JSON, checked field by field. */
-const headerShape = {
+/** A payload's description of its functions: small, JSON, checked field by field. */
+const bodyShape = {
   format: z.literal('closure-pool'),
   version: z.literal(PAYLOAD_VERSION),
-  /** sha256 of the header's other fields and the values' bytes: a worker rebuilds each distinct payload once. */
-  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest')),
-  /** HMAC-SHA256 of `hash` under a shared secret, for payloads that leave the process (signPayload). */
-  signature: z.optional(
-    z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be an HMAC-SHA256 hex digest')),
-  ),
   root: refSchema,
   functions: z.array(functionNodeSchema),
   modules: z.array(moduleSchema),
@@ -60,115 +54,139 @@ const headerShape = {
   /** What each `Place.REF` placeholder in the values stands for. */
   refs: z.array(refSchema),
 };
-export const headerSchema = z.strictObject(headerShape);
-export type PayloadHeader = z.infer<typeof headerSchema>;
+export const bodySchema = z.strictObject(bodyShape);
+export type PayloadBody = z.infer<typeof bodySchema>;
+
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'));
 
 /**
- * The payload as JSON: the header, and `values` — `v8.serialize` of every function's environment,
- * base64 — for processes that pass text (a job queue). Threads get the same as a binary frame.
+ * The payload as JSON, for processes that pass text: the body's fields, `values` (the captured
+ * values' bytes, base64), `hash` (sha256 of the payload's frame) and an optional `signature`
+ * (HMAC-SHA256 of the hash under a shared secret). Threads get the frame itself.
  */
-export const payloadSchema = z.strictObject({ ...headerShape, values: z.string() });
+export const payloadSchema = z.strictObject({
+  ...bodyShape,
+  hash: sha256Hex,
+  signature: z.optional(
+    z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be an HMAC-SHA256 hex digest')),
+  ),
+  values: z.string(),
+});
 export type Payload = z.infer<typeof payloadSchema>;
 
-export type PayloadBody = Omit<PayloadHeader, 'hash' | 'signature'>;
-
-/** A payload checked and split: its header, and the bytes of its values. */
+/** A payload checked and split: its body, and the bytes of its values. */
 export interface ParsedPayload {
-  readonly header: PayloadHeader;
+  readonly body: PayloadBody;
   readonly values: Uint8Array;
 }
 
-/** The content hash of a payload: its body's JSON, then its values' bytes. */
-export function hashPayload(body: PayloadBody, values: Uint8Array): string {
-  return hashJson(JSON.stringify(body), values);
-}
-
-/** The content hash of a payload body already in JSON. */
-export function hashJson(bodyJson: string, values: Uint8Array): string {
-  return createHash('sha256').update(bodyJson).update('\0').update(values).digest('hex');
-}
-
 /**
- * A payload as one binary frame, in shared memory so that posting it to threads copies nothing:
- * the header's JSON length (uint32), the header's JSON (UTF-8), then the values' bytes.
+ * A payload as one binary frame: the body's JSON length (uint32 LE), the body's JSON (UTF-8), then
+ * the values' bytes (`v8` serialization). In shared memory, so that posting it to threads copies
+ * nothing however large it is.
  */
-export function toFrame(headerJson: string, values: Uint8Array): Uint8Array {
-  const headerBytes = Buffer.byteLength(headerJson);
-  const frame = Buffer.from(new SharedArrayBuffer(4 + headerBytes + values.byteLength));
-  frame.writeUInt32LE(headerBytes, 0);
-  frame.write(headerJson, 4);
-  frame.set(values, 4 + headerBytes);
+export function toFrame(bodyJson: string, values: Uint8Array): Uint8Array {
+  const bodyBytes = Buffer.byteLength(bodyJson);
+  const frame = Buffer.from(new SharedArrayBuffer(4 + bodyBytes + values.byteLength));
+  frame.writeUInt32LE(bodyBytes, 0);
+  frame.write(bodyJson, 4);
+  frame.set(values, 4 + bodyBytes);
   return frame;
 }
 
-/** The JSON form of a frame: the header's fields and the values in base64. */
-export function frameToPayload(frame: Uint8Array): Payload {
-  const { header, values } = splitFrame(frame);
-  return { ...(header as PayloadHeader), values: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
+const hashes = new WeakMap<Uint8Array, string>();
+
+/** sha256 of a frame, hex: what a signature covers. Computed once per frame, when first asked for. */
+export function hashFrame(frame: Uint8Array): string {
+  let hash = hashes.get(frame);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(frame).digest('hex');
+    hashes.set(frame, hash);
+  }
+  return hash;
 }
 
-function splitFrame(frame: Uint8Array): { header: unknown; values: Uint8Array } {
+/** The JSON form of a frame. */
+export function frameToPayload(frame: Uint8Array): Payload {
+  const { body, values } = splitFrame(frame);
+  return {
+    ...(body as PayloadBody),
+    hash: hashFrame(frame),
+    values: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64'),
+  };
+}
+
+/** The frame of a payload in JSON form (its hash and signature are not part of it). */
+export function payloadToFrame(payload: Payload): Uint8Array {
+  const { hash: _, signature: _s, values, ...body } = payload;
+  return toFrame(JSON.stringify(body), Buffer.from(values, 'base64'));
+}
+
+function splitFrame(frame: Uint8Array): { body: unknown; values: Uint8Array } {
   const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const length = bytes.byteLength >= 4 ? bytes.readUInt32LE(0) : -1;
-  if (length < 0 || 4 + length > bytes.byteLength)
-    throw new PayloadError('Invalid closure payload: the frame is truncated. Nothing from it was run.', { field: '(frame)' });
-  let header: unknown;
+  if (length < 0 || 4 + length > bytes.byteLength) throw frameError('is truncated');
+  let body: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8', 4, 4 + length));
+    body = JSON.parse(bytes.toString('utf8', 4, 4 + length));
   } catch (error) {
-    throw new PayloadError('Invalid closure payload: the frame\'s header is not JSON. Nothing from it was run.', { field: '(frame)', cause: error });
+    throw frameError("has a body that is not JSON", error);
   }
-  return { header, values: bytes.subarray(4 + length) };
+  return { body, values: bytes.subarray(4 + length) };
 }
 
 /**
- * Validates an untrusted payload, as JSON (`Payload`) or as a binary frame: shape, references and
- * hash. Throws PayloadError naming the field. `verifyHash: false` skips hashing the values, for a
- * frame that comes from this process (a thread of its own pool).
+ * Validates an untrusted payload — in JSON form (checked against its `hash`), or as a frame
+ * (checked against `options.hash` when given) — and checks its shape and references. Throws
+ * PayloadError naming the field; nothing from the payload runs.
  */
-export function parsePayload(input: unknown, options: { verifyHash?: boolean } = {}): ParsedPayload {
-  let headerInput: unknown;
-  let values: Uint8Array;
+export function parsePayload(input: unknown, options: { hash?: string } = {}): ParsedPayload {
+  let frame: Uint8Array;
+  let expected = options.hash;
   if (input instanceof Uint8Array) {
-    ({ header: headerInput, values } = splitFrame(input));
+    frame = input;
   } else {
-    const json = z.safeParse(z.looseObject({ values: z.string() }), input);
+    const json = z.safeParse(payloadSchema, input);
     if (!json.success) throw invalidField(json.error);
-    const { values: base64, ...rest } = input as Payload;
-    headerInput = rest;
-    values = Buffer.from(base64, 'base64');
+    expected = json.data.hash;
+    // the frame is rebuilt from the fields as they came (zod's output may order keys differently)
+    frame = payloadToFrame(input as Payload);
   }
-  const result = z.safeParse(headerSchema, headerInput);
+  if (expected !== undefined && hashFrame(frame) !== expected) {
+    throw new PayloadError(
+      'Invalid closure payload: hash does not match its content (corrupted or altered in transit). Nothing from it was run.',
+      { field: 'hash' },
+    );
+  }
+  const { body: bodyInput, values } = splitFrame(frame);
+  const result = z.safeParse(bodySchema, bodyInput);
   if (!result.success) throw invalidField(result.error);
-  const header = result.data;
-  const fnCount = header.functions.length;
+  const body = result.data;
+  const fnCount = body.functions.length;
   const checkRef = (ref: Ref, field: string) => {
     if ('fn' in ref && ref.fn >= fnCount) throw refError(field, `function ${ref.fn}`, fnCount);
-    if ('module' in ref && ref.module >= header.modules.length)
-      throw refError(field, `module ${ref.module}`, header.modules.length);
+    if ('module' in ref && ref.module >= body.modules.length)
+      throw refError(field, `module ${ref.module}`, body.modules.length);
   };
-  checkRef(header.root, 'root');
-  for (const [i, c] of header.classes.entries()) checkRef({ fn: c.fn }, `classes.${i}.fn`);
-  for (const [i, ref] of header.refs.entries()) checkRef(ref, `refs.${i}`);
-  if (options.verifyHash !== false) {
-    // hashed as it came (zod's output may order keys differently)
-    const { hash, signature: _, ...body } = headerInput as PayloadHeader;
-    if (hashPayload(body, values) !== hash) {
-      throw new PayloadError(
-        'Invalid closure payload: hash does not match its content (corrupted or altered in transit). Nothing from it was run.',
-        { field: 'hash' },
-      );
-    }
-  }
-  return { header, values };
+  checkRef(body.root, 'root');
+  for (const [i, c] of body.classes.entries()) checkRef({ fn: c.fn }, `classes.${i}.fn`);
+  for (const [i, ref] of body.refs.entries()) checkRef(ref, `refs.${i}`);
+  return { body, values };
 }
 
 function invalidField(error: z.core.$ZodError): PayloadError {
   const issue = error.issues[0]!;
   const field = issue.path.join('.') || '(root)';
-  return new PayloadError(`Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`, {
-    field,
-    cause: error,
+  return new PayloadError(
+    `Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`,
+    { field, cause: error },
+  );
+}
+
+function frameError(what: string, cause?: unknown): PayloadError {
+  return new PayloadError(`Invalid closure payload: the frame ${what}. Nothing from it was run.`, {
+    field: '(frame)',
+    cause,
   });
 }
 

@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { capture, closure, moduleRef } from './capture.js';
 import { registerClass } from './classes.js';
+import { deserializeClosure } from './decode.js';
 import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { roundTrip } from './test-helpers.js';
@@ -343,24 +344,26 @@ describe('reusing payloads', () => {
     expect(encodeClosure(lookup, { table })).toBe(first); // same bytes: the same frame, not made again
     table[0] = 100;
     const changed = encodeClosure(lookup, { table });
-    expect(changed.hash).not.toBe(first.hash);
+    expect(changed.id).not.toBe(first.id);
     expect((await roundTrip(lookup, { table }))(0)).toBe(100);
   });
 
-  it('a changed object is a new snapshot; an equal one shares the frame', () => {
+  it('an unchanged object shares the frame; a changed one is a new snapshot', async () => {
     const state = { n: 1 };
     const read = () => state.n;
     const first = encodeClosure(read, { state });
-    state.n = 2;
-    expect(encodeClosure(read, { state }).hash).not.toBe(first.hash);
-    state.n = 1;
     expect(encodeClosure(read, { state })).toBe(first);
+    state.n = 2;
+    const changed = encodeClosure(read, { state });
+    expect(changed.id).not.toBe(first.id);
+    expect((await deserializeClosure(changed.frame))()).toBe(2);
+    expect((await deserializeClosure(first.frame))()).toBe(1);
   });
 
   it('keeps frames within the byte budget of its cache', () => {
     const cache = createPayloadCache(3 * 1024 * 1024);
     for (let i = 0; i < 10; i++) {
-      const block = new Uint8Array(1024 * 1024).fill(i);
+      const block = new Uint8Array(1024 * 1024 + i).fill(i);
       encodeClosure(() => block, { block }, { cache });
     }
     expect(cache.bytes).toBeLessThanOrEqual(3 * 1024 * 1024);

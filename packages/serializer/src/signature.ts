@@ -2,7 +2,7 @@
 // secret both sides share, over the payload's content hash (which covers everything else).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PayloadError } from './errors.js';
-import type { Payload, PayloadHeader } from './payload.js';
+import type { Payload } from './payload.js';
 
 export type Secret = string | Buffer;
 
@@ -12,7 +12,10 @@ export function signPayload(payload: Payload, secret: Secret): Payload {
 }
 
 /** Throws PayloadError unless `payload.signature` is the HMAC of its hash under `secret`. */
-export function verifySignature(payload: Pick<PayloadHeader, 'hash' | 'signature'>, secret: Secret): void {
+export function verifySignature(
+  payload: { readonly hash: string; readonly signature?: string | undefined },
+  secret: Secret,
+): void {
   if (payload.signature === undefined) {
     throw new PayloadError(
       'Refused an unsigned closure payload: a secret is set, so every payload must be signed (signPayload).',

@@ -1,7 +1,7 @@
 import type { Capture } from './capture.js';
 import { deserializeClosure } from './decode.js';
 import { serializeClosure } from './encode.js';
-import { hashPayload, type Payload } from './payload.js';
+import { hashFrame, type Payload, payloadToFrame } from './payload.js';
 
 /** Serializes, sends through JSON as a wire would, and rebuilds: what a worker gets. */
 export async function roundTrip<F extends Function>(
@@ -14,6 +14,5 @@ export async function roundTrip<F extends Function>(
 
 /** Re-hashes a payload after an edit, as a buggy or hostile sender with the format in hand could. */
 export function rehash<P extends Payload>(payload: P): P {
-  const { hash: _, signature: _s, values, ...body } = payload;
-  return { ...payload, hash: hashPayload(body, Buffer.from(values, 'base64')) };
+  return { ...payload, hash: hashFrame(payloadToFrame(payload)) };
 }
