@@ -6,6 +6,7 @@ import { writeReport } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { captureData } from './scenarios/capture-data.js';
 import { captureSize } from './scenarios/capture-size.js';
+import { captureSoak } from './scenarios/capture-soak.js';
 import { cpuScaling } from './scenarios/cpu-scaling.js';
 import { oneCall } from './scenarios/one-call.js';
 import { python } from './scenarios/python.js';
@@ -21,6 +22,7 @@ const all: Scenario[] = [
   cpuScaling,
   captureSize,
   captureData,
+  captureSoak,
   startup,
   seed,
   soak,

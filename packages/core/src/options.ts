@@ -1,6 +1,7 @@
 // [main] The pool's and each call's options, their defaults (set here, once) and their checks.
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
+import { DEFAULT_CACHE_BYTES } from '@closure-pool/serializer';
 import { InvalidArgumentError } from './errors.js';
 import type { Executor } from './executor.js';
 
@@ -30,7 +31,7 @@ export interface PoolOptions {
    * calling thread, and rebuilt closures with their captured values in each worker thread. An
    * equal capture sent again costs a lookup instead of a copy; a capture larger than this is
    * never kept.
-   * @default 64 MiB
+   * @default 32 MiB (`DEFAULT_CACHE_BYTES`)
    */
   readonly cacheBytes?: number;
   /**
@@ -89,7 +90,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   nonNegative('idleTimeout', idleTimeout);
   const maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
   positiveInteger('maxQueue', maxQueue, true);
-  const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   if (typeof cacheBytes !== 'number' || !(cacheBytes >= 0)) {
     throw new InvalidArgumentError(
       `Expected \`cacheBytes\` to be a number of bytes from 0 up, got \`${String(cacheBytes)}\` (${typeof cacheBytes}).`,

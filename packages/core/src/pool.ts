@@ -1,5 +1,10 @@
 // [main] ClosurePool: Python's Pool API (map, imap, imapUnordered, starmap, apply) over an executor.
-import { Capture, createPayloadCache, encodeClosure, type PayloadCache } from '@closure-pool/serializer';
+import {
+  Capture,
+  createPayloadCache,
+  encodeClosure,
+  type PayloadCache,
+} from '@closure-pool/serializer';
 import {
   AdaptiveChunkSize,
   ChunkSource,

@@ -2,7 +2,12 @@
 // item of a chunk, and send back values and rebuilt-able errors.
 import { serialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
-import { BoundedCache, deserializeClosure, ErrorCode } from '@closure-pool/serializer/decode';
+import {
+  BoundedCache,
+  DEFAULT_CACHE_BYTES,
+  deserializeClosure,
+  ErrorCode,
+} from '@closure-pool/serializer/decode';
 import { toErrorRecord } from './error-record.js';
 import {
   type ChunkReply,
@@ -17,7 +22,10 @@ const settings = workerData as Partial<WorkerSettings> | undefined;
  * Rebuilt closures by payload hash, least recently used out: at most 256, and at most `cacheBytes`
  * counted by the size of their payloads (what their captured values take, near enough).
  */
-const closures = new BoundedCache<string, Function>(256, settings?.cacheBytes ?? 64 * 1024 * 1024);
+const closures = new BoundedCache<string, Function>(
+  256,
+  settings?.cacheBytes ?? DEFAULT_CACHE_BYTES,
+);
 /** Payloads being rebuilt (an import in flight), so two chunks do not rebuild one twice. */
 const pending = new Map<string, Promise<Function>>();
 

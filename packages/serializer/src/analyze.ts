@@ -17,7 +17,8 @@ const parseOptions = { ecmaVersion: 'latest', sourceType: 'module', ranges: true
 /** How vitest (vite's SSR transform) renames imported bindings: `helper` → `__vite_ssr_import_0__.helper`. */
 const viteImport = /^__vi(?:te_ssr)?_import_\d+__$/;
 
-const bySource = new BoundedCache<string, Analysis>(1000);
+/** Analyses by source text: at most 1,000, and 16 MiB of source text. */
+const bySource = new BoundedCache<string, Analysis>(1000, 16 * 1024 * 1024);
 const byFunction = new WeakMap<Function, Analysis>();
 
 /** Analyzes a function: cached per function object and per source text, so a repeat costs no parse. */
@@ -28,7 +29,7 @@ export function analyzeFunction(fn: Function, path: string): Analysis {
   let analysis = bySource.get(source);
   if (!analysis) {
     analysis = analyzeSource(source, path);
-    bySource.set(source, analysis);
+    bySource.set(source, analysis, source.length * 2);
   }
   byFunction.set(fn, analysis);
   return analysis;

@@ -1,6 +1,9 @@
 // A Map bounded by entry count and by bytes, dropping the least recently used: every cache of
 // closure-pool (analyses, compiled factories, payloads, a worker's closures) is one of these, so
 // that what it holds alive has a known ceiling however many distinct closures or captures pass.
+/** The byte budget of the caches of captured values on each side of a thread boundary: 32 MiB. */
+export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, { value: V; bytes: number }>();
   private total = 0;
@@ -36,7 +39,10 @@ export class BoundedCache<K, V> {
   set(key: K, value: V, bytes = 0): void {
     this.delete(key);
     if (bytes > this.maxBytes) return;
-    while (this.entries.size > 0 && (this.entries.size >= this.limit || this.total + bytes > this.maxBytes))
+    while (
+      this.entries.size > 0 &&
+      (this.entries.size >= this.limit || this.total + bytes > this.maxBytes)
+    )
       this.delete(this.entries.keys().next().value as K);
     this.entries.set(key, { value, bytes });
     this.total += bytes;

@@ -11,7 +11,8 @@ import { decodeValues } from './value-decode.js';
 type Instance = { bind: (...values: unknown[]) => void; fn: Function };
 type Factory = (...helpers: unknown[]) => [Instance['bind'], Function];
 
-const factories = new BoundedCache<string, Factory>(500);
+/** Compiled sources: at most 500, and 16 MiB of source text. */
+const factories = new BoundedCache<string, Factory>(500, 16 * 1024 * 1024);
 
 /**
  * Rebuilds the function a payload describes, from its JSON form (`Payload`) or its binary frame.
@@ -54,12 +55,16 @@ export async function deserializeClosure(
   const decoded = decodeValues(values, {
     ref: (index) => {
       const ref = header.refs[index];
-      if (ref === undefined) throw new PayloadError(`Invalid closure payload: the values name ref ${index}, but there are only ${header.refs.length}.`, { field: 'values' });
+      if (ref === undefined)
+        throw new PayloadError(
+          `Invalid closure payload: the values name ref ${index}, but there are only ${header.refs.length}.`,
+          { field: 'values' },
+        );
       return fromRef(ref);
     },
     classAt: (index) => {
       const entry = header.classes[index];
-      return entry === undefined ? undefined : (instances[entry.fn]!.fn);
+      return entry === undefined ? undefined : instances[entry.fn]!.fn;
     },
   });
   if (decoded.envs.length !== instances.length || decoded.members.length !== instances.length) {
@@ -102,7 +107,7 @@ function instantiate(node: FunctionNode, field: string): Instance {
     } catch (error) {
       throw compileError(error, field);
     }
-    factories.set(key, factory);
+    factories.set(key, factory, key.length * 2);
   }
   const [bind, fn] = factory(...node.helpers.map((name) => toolchainHelpers[name]));
   return { bind, fn };

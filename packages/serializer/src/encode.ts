@@ -1,5 +1,5 @@
 import { type Analysis, analyzeFunction } from './analyze.js';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
 import { CaptureError, ErrorCode } from './errors.js';
@@ -42,9 +42,10 @@ export interface EncodedClosure {
 
 /** Recently encoded payloads: equal captures share one frame. */
 export class PayloadCache {
-  private readonly frames: BoundedCache<string, { encoded: EncodedClosure; valuesAt: number }>;
+  /** By body and size of values: a few frames each (two captures of one size, used in turn). */
+  private readonly frames: BoundedCache<string, Candidate[]>;
 
-  /** @param maxBytes most bytes of frames kept (and at most 1,000 frames) */
+  /** @param maxBytes most bytes of frames kept (and at most 1,000 bodies) */
   constructor(maxBytes: number) {
     this.frames = new BoundedCache(1000, maxBytes);
   }
@@ -54,23 +55,31 @@ export class PayloadCache {
     return this.frames.bytes;
   }
 
-  get size(): number {
-    return this.frames.size;
-  }
-
   /** The frame for this body and these values: a cached one if its bytes are equal, else a new one. */
   frameFor(bodyJson: string, values: Uint8Array): EncodedClosure {
     // candidates by body and size; equal values are then found by comparing bytes, which costs
     // less than hashing them (a memcmp: ~0.5 ms for 10 MB)
     const key = `${values.byteLength}\0${bodyJson}`;
-    const known = this.frames.get(key);
-    if (known && Buffer.compare(known.encoded.frame.subarray(known.valuesAt), values) === 0)
-      return known.encoded;
+    const candidates = this.frames.get(key) ?? [];
+    const known = candidates.find(
+      (c) => Buffer.compare(c.encoded.frame.subarray(c.valuesAt), values) === 0,
+    );
+    if (known) return known.encoded;
     const frame = toFrame(bodyJson, values);
     const encoded = { id: `${process.pid}:${++frameCount}`, frame };
-    this.frames.set(key, { encoded, valuesAt: frame.byteLength - values.byteLength }, frame.byteLength);
+    const kept = [{ encoded, valuesAt: frame.byteLength - values.byteLength }, ...candidates].slice(
+      0,
+      4,
+    );
+    this.frames.set(key, kept, kept.length * frame.byteLength);
     return encoded;
   }
+}
+
+interface Candidate {
+  readonly encoded: EncodedClosure;
+  /** Where the values start in the frame. */
+  readonly valuesAt: number;
 }
 let frameCount = 0;
 
@@ -79,8 +88,8 @@ export function createPayloadCache(maxBytes: number): PayloadCache {
   return new PayloadCache(maxBytes);
 }
 
-/** The cache `serializeClosure` and `encodeClosure` use when given none: 64 MiB. */
-const sharedCache = createPayloadCache(64 * 1024 * 1024);
+/** The cache `serializeClosure` and `encodeClosure` use when given none. */
+const sharedCache = createPayloadCache(DEFAULT_CACHE_BYTES);
 
 /**
  * `serializeClosure` as a binary frame, for a sender that posts it to threads. A capture equal to
@@ -209,8 +218,9 @@ class Graph {
 
   throwIfMissing(): void {
     if (this.missing.length === 0) return;
-    const lines = this.missing.map(({ path, names, own }) => {
-      const list = names.join(', ');
+    // at most a few functions and names: the full list is in `missing`, the message stays readable
+    const lines = this.missing.slice(0, 3).map(({ path, names, own }) => {
+      const list = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
       const fix =
         path === 'fn'
           ? `capture({ ${list} })`
@@ -224,7 +234,7 @@ class Graph {
     });
     throw new CaptureError(
       ErrorCode.CAPTURE_MISSING,
-      `Free variables are not captured, so the function would fail in the worker with a ReferenceError:\n  ${lines.join('\n  ')}`,
+      `Free variables are not captured, so the function would fail in the worker with a ReferenceError:\n  ${lines.join('\n  ')}${this.missing.length > 3 ? `\n  (and ${this.missing.length - 3} more functions: see error.missing)` : ''}`,
       { path: this.missing[0]!.path, missing: [...new Set(this.missing.flatMap((m) => m.names))] },
     );
   }

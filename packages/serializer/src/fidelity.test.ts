@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capture } from './capture.js';
 import { registerClass } from './classes.js';
 import { serializeClosure } from './encode.js';
 import { CaptureError, ErrorCode } from './errors.js';
@@ -100,7 +99,10 @@ describe('the fidelity contract: what arrives is what left, or a CaptureError at
   });
 
   it('functions inside values, as Map keys, Set members and error causes, are rebuilt in place', async () => {
-    const map = new Map<unknown, unknown>([[helper, 'key'], ['value', helper]]);
+    const map = new Map<unknown, unknown>([
+      [helper, 'key'],
+      ['value', helper],
+    ]);
     const error = new Error('e', { cause: helper });
     const back = await travel({ map, set: new Set([helper]), error });
     const fn = [...back.map.keys()][0] as typeof helper;
@@ -129,17 +131,25 @@ describe('the fidelity contract: what arrives is what left, or a CaptureError at
 describe('refusals that say what to do', () => {
   it('a Node module object: use moduleRef with its specifier, in a short message', async () => {
     const path = await import('node:path');
-    expect(refusal({ path: path.default }).message).toMatch(/the 'node:path' module itself.*moduleRef\('node:path'\)/);
+    expect(refusal({ path: path.default }).message).toMatch(
+      /the 'node:path' module itself.*moduleRef\('node:path'\)/,
+    );
     // a real namespace object, from Node's own loader (vitest's import() gives a look-alike)
     const encode = fileURLToPath(new URL('./encode.ts', import.meta.url));
     const script = `import * as path from 'node:path';
       import { serializeClosure } from ${JSON.stringify(encode)};
       try { serializeClosure(() => path, { path }); } catch (e) { console.log(e.message); }`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      cwd: fileURLToPath(new URL('..', import.meta.url)), // where tsx is installed
-    });
-    expect(out).toMatch(/capture\.path cannot travel.*a module namespace.*moduleRef\('node:path'\)/);
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        cwd: fileURLToPath(new URL('..', import.meta.url)), // where tsx is installed
+      },
+    );
+    expect(out).toMatch(
+      /capture\.path cannot travel.*a module namespace.*moduleRef\('node:path'\)/,
+    );
   });
 
   it('generators and iterators: materialize them first', () => {
@@ -159,6 +169,20 @@ describe('refusals that say what to do', () => {
     const error = refusal({ deep });
     expect(error.code).toBe(ErrorCode.CAPTURE_UNSUPPORTED_VALUE);
     expect(error.message).toMatch(/nested more than 1000 levels/);
+  });
+
+  it('a function with many missing names gets a short message, and every name in `missing`', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `someLongVariableName${i}`);
+    const fn = new Function(`return () => [${names.join(', ')}]`)();
+    let error: CaptureError | undefined;
+    try {
+      serializeClosure(fn);
+    } catch (e) {
+      error = e as CaptureError;
+    }
+    expect(error?.code).toBe(ErrorCode.CAPTURE_MISSING);
+    expect(error!.message.length).toBeLessThanOrEqual(1000);
+    expect(error!.missing).toHaveLength(300);
   });
 
   it('an unregistered Error subclass names the class and the fix', () => {

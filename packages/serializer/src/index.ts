@@ -1,4 +1,4 @@
-export { BoundedCache } from './bounded-cache.js';
+export { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 export {
   attachedCapture,
   Capture,

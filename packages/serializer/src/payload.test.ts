@@ -9,7 +9,6 @@ const y = 2;
 const valid = () =>
   JSON.parse(JSON.stringify(serializeClosure((x: number) => x * y, { y }))) as Payload;
 
-
 async function refusal(payload: unknown): Promise<PayloadError> {
   const marker = globalThis as { ran?: boolean };
   marker.ran = false;

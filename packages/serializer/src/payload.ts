@@ -130,7 +130,7 @@ function splitFrame(frame: Uint8Array): { body: unknown; values: Uint8Array } {
   try {
     body = JSON.parse(bytes.toString('utf8', 4, 4 + length));
   } catch (error) {
-    throw frameError("has a body that is not JSON", error);
+    throw frameError('has a body that is not JSON', error);
   }
   return { body, values: bytes.subarray(4 + length) };
 }

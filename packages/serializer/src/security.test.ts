@@ -34,7 +34,10 @@ describe('signed payloads', () => {
       'altered and re-hashed after signing',
       (p: Payload) => {
         const signed = signPayload(p, secret);
-        return rehashed({ ...signed, functions: [{ ...signed.functions[0]!, source: '(x) => x' }] });
+        return rehashed({
+          ...signed,
+          functions: [{ ...signed.functions[0]!, source: '(x) => x' }],
+        });
       },
       /signature does not match/,
     ],

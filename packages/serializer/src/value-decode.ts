@@ -36,7 +36,8 @@ export function decodeValues(bytes: Uint8Array, hooks: DecodeHooks): DecodedValu
     if (!Array.isArray(entry) || !isRecord(entry[0])) throw invalid('has a malformed placeholder');
     const [placeholder, kind, data] = entry;
     if (kind === Place.REF && Number.isInteger(data)) real.set(placeholder, hooks.ref(data));
-    else if (kind === Place.URL && typeof data === 'string' && URL.canParse(data)) real.set(placeholder, new URL(data));
+    else if (kind === Place.URL && typeof data === 'string' && URL.canParse(data))
+      real.set(placeholder, new URL(data));
     else throw invalid(`has a placeholder of unknown kind ${String(kind)}`);
   }
   const swap = (value: unknown) => (real.has(value) ? real.get(value) : value);
@@ -58,7 +59,13 @@ function replacePlaceholders(holder: unknown, swap: (value: unknown) => unknown)
     for (const key of Object.keys(holder)) {
       const value = (holder as Record<string, unknown>)[key];
       const swapped = swap(value);
-      if (swapped !== value) Object.defineProperty(holder, key, { value: swapped, writable: true, enumerable: true, configurable: true });
+      if (swapped !== value)
+        Object.defineProperty(holder, key, {
+          value: swapped,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
     }
   } else {
     throw invalid('patches something that is not an object');
@@ -73,9 +80,15 @@ function applyFix(fix: unknown, hooks: DecodeHooks): void {
   } else if (kind === Fix.CLASS && isRecord(target) && Number.isInteger(data)) {
     const ctor = hooks.classAt(data);
     const proto = ctor?.prototype;
-    if (proto === null || typeof proto !== 'object') throw invalid(`names class ${data}, which has no prototype`);
+    if (proto === null || typeof proto !== 'object')
+      throw invalid(`names class ${data}, which has no prototype`);
     Object.setPrototypeOf(target, proto);
-  } else if (kind === Fix.REGEXP && target instanceof RegExp && Number.isInteger(data) && data >= 0) {
+  } else if (
+    kind === Fix.REGEXP &&
+    target instanceof RegExp &&
+    Number.isInteger(data) &&
+    data >= 0
+  ) {
     target.lastIndex = data;
   } else if (kind === Fix.ERROR && target instanceof Error && isRecord(data)) {
     repairError(target, data);
@@ -91,11 +104,13 @@ function repairError(error: Error, extras: Record<string, unknown>): void {
     Object.defineProperty(error, key, { value, writable: true, enumerable, configurable: true });
   if (typeof extras.name === 'string') own('name', extras.name, false);
   if (Array.isArray(extras.errors)) {
-    if (Object.getPrototypeOf(error) === Error.prototype) Object.setPrototypeOf(error, AggregateError.prototype);
+    if (Object.getPrototypeOf(error) === Error.prototype)
+      Object.setPrototypeOf(error, AggregateError.prototype);
     own('errors', extras.errors, false);
   }
   if ('cause' in extras) own('cause', extras.cause, false);
-  if (isRecord(extras.props)) for (const key of Object.keys(extras.props)) own(key, extras.props[key], true);
+  if (isRecord(extras.props))
+    for (const key of Object.keys(extras.props)) own(key, extras.props[key], true);
 }
 
 function isRecord(value: unknown): value is Record<string, any> {

@@ -11,10 +11,17 @@ const tag = (value: object) => Object.prototype.toString.call(value).slice(8, -1
 
 /** Values that cannot travel whatever their class, with the reason and the fix. */
 const refusals: [Test, (value: object) => string][] = [
-  [(v) => types.isProxy(v), () => 'a Proxy: its handler cannot be seen or copied. Capture the object it wraps'],
+  [
+    (v) => types.isProxy(v),
+    () => 'a Proxy: its handler cannot be seen or copied. Capture the object it wraps',
+  ],
   [(v) => types.isPromise(v), () => 'a Promise: await it first and capture its value'],
   [
-    (v) => v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef || v instanceof FinalizationRegistry,
+    (v) =>
+      v instanceof WeakMap ||
+      v instanceof WeakSet ||
+      v instanceof WeakRef ||
+      v instanceof FinalizationRegistry,
     () => 'held weakly, so its contents cannot be read or copied. Capture a Map or Set instead',
   ],
   [
@@ -30,15 +37,18 @@ const refusals: [Test, (value: object) => string][] = [
   ],
   [
     (v) => types.isGeneratorObject(v) || /^(Async)?Generator$/.test(tag(v)),
-    () => 'a generator object, whose paused state cannot be copied. Materialize it first (capture [...gen]) or create the generator inside the function',
+    () =>
+      'a generator object, whose paused state cannot be copied. Materialize it first (capture [...gen]) or create the generator inside the function',
   ],
   [
     (v) => /Iterator$/.test(tag(v)),
-    (v) => `an iterator (${tag(v)}), whose position cannot be copied. Materialize it first (capture [...it]) or create it inside the function`,
+    (v) =>
+      `an iterator (${tag(v)}), whose position cannot be copied. Materialize it first (capture [...it]) or create it inside the function`,
   ],
   [
     (v) => v instanceof Stream,
-    (v) => `a stream or socket (${describe(v)}), tied to this thread's I/O. Pass what opens it (a path, a URL, options) and open it inside the function`,
+    (v) =>
+      `a stream or socket (${describe(v)}), tied to this thread's I/O. Pass what opens it (a path, a URL, options) and open it inside the function`,
   ],
 ];
 
@@ -61,8 +71,10 @@ export function refused(path: string, value: unknown, reason: string): CaptureEr
 }
 
 export const reasons = {
-  symbol: 'a Symbol, which is unique to the thread that made it. Capture its description string instead',
-  symbolKeys: 'an object with symbol-keyed properties, which structured clone drops. Use string keys, or a Map',
+  symbol:
+    'a Symbol, which is unique to the thread that made it. Capture its description string instead',
+  symbolKeys:
+    'an object with symbol-keyed properties, which structured clone drops. Use string keys, or a Map',
   tooDeep: (depth: number) =>
     `nested more than ${depth} levels deep, deeper than structured clone can copy. Flatten it (an array of records with ids) or build it inside the function`,
   unregistered: (name: string | undefined) =>
@@ -82,7 +94,8 @@ let builtins: Map<unknown, string> | undefined;
 
 /** `node:path` for the object `import path from 'node:path'` gives, and so on for Node's builtins. */
 export function builtinSpecifierOf(value: unknown): string | undefined {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+    return undefined;
   builtins ??= indexBuiltins();
   return builtins.get(value);
 }

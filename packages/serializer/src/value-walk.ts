@@ -2,6 +2,8 @@
 // with the fix), finds the functions and modules to send as references, and notes what structured
 // clone would change (null prototypes, registered classes, RegExp lastIndex, Error details,
 // Buffers), so that `v8.serialize` carries the rest natively and the receiver repairs the difference.
+
+import { types } from 'node:util';
 import { Serializer } from 'node:v8';
 import { describe, ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
@@ -20,12 +22,27 @@ export interface WalkHost {
 }
 
 const errorPrototypes = new Set<object>(
-  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map(
-    (E) => E.prototype,
-  ),
+  [
+    Error,
+    TypeError,
+    RangeError,
+    SyntaxError,
+    ReferenceError,
+    EvalError,
+    URIError,
+    AggregateError,
+  ].map((E) => E.prototype),
 );
 /** Names structured clone keeps for an Error (any other arrives as `Error`). */
-const clonedErrorNames = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError']);
+const clonedErrorNames = new Set([
+  'Error',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+]);
 const atomPrototypes = new Set<object>([
   Date.prototype,
   Number.prototype,
@@ -43,9 +60,12 @@ const ARRAY_PROPS_LIMIT = 10_000;
  * reached from two captured names, or from two functions, is one object in the worker.
  */
 export class ValueWalk {
-  /** Objects walked, and whether their copy differs from them (they hold a placeholder). */
-  private readonly done = new Map<object, boolean>();
-  private readonly active = new Set<object>();
+  /** Objects met, and whether their copy must differ (they hold a placeholder). */
+  private readonly seen = new Map<object, boolean>();
+  /** The objects being walked, outermost first: a cycle leads back to one of them. */
+  private readonly active: object[] = [];
+  /** Objects and functions met inside containers so far. */
+  private children = 0;
   private readonly placeholders = new Map<unknown, object>();
   private readonly places: [object, number, unknown][] = [];
   private readonly fixes: [number, object, ...unknown[]][] = [];
@@ -81,13 +101,14 @@ export class ValueWalk {
     const copies = new Map<object, object>();
     const patch = new Set<object>();
     const copyOf = (value: unknown, holder: object): unknown => {
-      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+        return value;
       const placeholder = this.placeholders.get(value);
       if (placeholder) {
         patch.add(holder);
         return placeholder;
       }
-      if (!this.anyCopy || this.done.get(value) !== true) return value;
+      if (!this.anyCopy || this.seen.get(value) !== true) return value;
       let copy = copies.get(value);
       if (!copy) copy = this.copy(value as object, copies, copyOf);
       return copy;
@@ -108,12 +129,18 @@ export class ValueWalk {
     const fixData = this.fixes.map(([kind, , ...data]) =>
       kind === Fix.ERROR ? [record(data[0] as Record<string, unknown>)] : data,
     );
+    // the environments last: the serializer's buffer then grows while large values are written,
+    // instead of being copied again to append small things after them
     const root: ValuesRoot = {
-      envs: envRecords,
-      members: memberRecords,
       places: this.places,
       patch: [...patch],
-      fixes: this.fixes.map(([kind, target], i) => [kind, copies.get(target) ?? target, ...fixData[i]!]),
+      fixes: this.fixes.map(([kind, target], i) => [
+        kind,
+        copies.get(target) ?? target,
+        ...fixData[i]!,
+      ]),
+      members: memberRecords,
+      envs: envRecords,
     };
     try {
       // the plain serializer, not v8.serialize's: it writes typed arrays natively, so views over
@@ -144,6 +171,7 @@ export class ValueWalk {
 
   private child(value: unknown, segment: Segment, env: Env): boolean {
     if (!isReference(value)) return false;
+    this.children++;
     this.segments.push(segment);
     if (this.segments.length > MAX_DEPTH) this.fail(value, reasons.tooDeep(MAX_DEPTH));
     const replaced = this.visit(value, env);
@@ -154,22 +182,28 @@ export class ValueWalk {
   /** True when the value's place must hold something else in what is serialized. */
   private visit(value: unknown, env: Env): boolean {
     if (typeof value === 'symbol') this.fail(value, reasons.symbol);
-    if (typeof value === 'function') return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
+    if (typeof value === 'function')
+      return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
     if (value === null || typeof value !== 'object') return false;
-    const known = this.done.get(value);
-    if (known !== undefined) return known;
-    // a cycle back to an object still being walked: it may need a copy; assume it does
-    if (this.active.has(value)) return true;
-    if (this.placeholders.has(value)) return true;
+    const copies = this.seen.get(value);
+    if (copies !== undefined) return copies;
+    // a cycle back to an object still being walked may need a copy: assume it does
+    if (this.active.includes(value)) return true;
+    if (this.placeholders.has(value)) return this.place(value, Place.REF, () => undefined);
     if (value instanceof ModuleRef)
       return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
-    const refusal = refusalOf(value);
-    if (refusal) this.fail(value, refusal);
-    this.active.add(value);
+    // a proxy looks like what it wraps: caught before its prototype is asked for
+    if (types.isProxy(value)) this.fail(value, refusalOf(value)!);
+    // Remembering an object costs a map entry (V8 gives it an identity hash): most of the walk's
+    // cost for many small objects. A leaf — no objects inside, no repair — is not remembered:
+    // meeting it again costs what remembering it would have, and it can be in no cycle.
+    const children = this.children;
+    const fixes = this.fixes.length;
+    this.active.push(value);
     const copied = this.visitObject(value, env);
-    this.active.delete(value);
-    this.done.set(value, copied);
-    if (copied) this.anyCopy = true;
+    this.active.pop();
+    if (copied || this.children !== children || this.fixes.length !== fixes)
+      this.seen.set(value, copied);
     return copied;
   }
 
@@ -177,6 +211,8 @@ export class ValueWalk {
     const proto = Object.getPrototypeOf(value);
     if (proto === Array.prototype) return this.visitArray(value as unknown[], env);
     if (proto === Object.prototype || proto === null) {
+      if (proto === null && types.isModuleNamespaceObject(value))
+        this.fail(value, refusalOf(value)!);
       const specifier = proto === null ? undefined : builtinSpecifierOf(value);
       if (specifier) this.fail(value, reasons.builtinModule(specifier));
       if (proto === null) this.fixes.push([Fix.NULL_PROTO, value]);
@@ -222,7 +258,7 @@ export class ValueWalk {
       return true; // the copy keeps only the allowed properties
     }
     if (errorPrototypes.has(proto)) return this.visitError(value as Error, env, false);
-    this.fail(value, reasons.unregistered(proto?.constructor?.name));
+    this.fail(value, refusalOf(value) ?? reasons.unregistered(proto?.constructor?.name));
   }
 
   private visitArray(array: unknown[], env: Env): boolean {
@@ -233,9 +269,12 @@ export class ValueWalk {
       if (isReference(item) && this.child(item, i, env)) copied = true;
     }
     if (length <= ARRAY_PROPS_LIMIT) {
-      for (const key of Object.keys(array)) {
-        if (isIndex(key)) continue;
-        if (this.child((array as any)[key], `.${key}`, env)) copied = true;
+      // indices come first among the keys: an extra property, if any, is last
+      const keys = Object.keys(array);
+      if (keys.length > 0 && !isIndex(keys[keys.length - 1]!)) {
+        for (const key of keys) {
+          if (!isIndex(key) && this.child((array as any)[key], `.${key}`, env)) copied = true;
+        }
       }
     }
     this.noSymbols(array);
@@ -256,17 +295,21 @@ export class ValueWalk {
     const extras: Record<string, unknown> = {};
     if (!registered && !clonedErrorNames.has(error.name)) extras.name = error.name;
     const props: Record<string, unknown> = {};
-    for (const key of Object.keys(error)) if (key !== 'cause') define(props, key, (error as any)[key]);
+    for (const key of Object.keys(error))
+      if (key !== 'cause') define(props, key, (error as any)[key]);
     if (Object.keys(props).length > 0) extras.props = props;
     if (error instanceof AggregateError) extras.errors = [...error.errors];
     let copied = false;
     for (const [key, value] of Object.entries(extras)) {
       if (key !== 'name' && this.child(value, key === 'props' ? '' : `.${key}`, env)) copied = true;
     }
-    if ('cause' in error && this.child(error.cause, '.cause', env)) {
-      // the cause holds a function: it travels among the extras, so that it is patched too
+    if ('cause' in error && isReference(error.cause)) {
+      // an object cause travels among the extras, on a stand-in error without it: structured
+      // clone cannot read back an error that is (or contains) its own cause
+      this.child(error.cause, '.cause', env);
       extras.cause = error.cause;
       copied = true;
+      this.anyCopy = true;
     }
     this.noSymbols(error);
     if (Object.keys(extras).length > 0) {
@@ -277,17 +320,21 @@ export class ValueWalk {
   }
 
   private noProps(value: object): boolean {
-    if (Object.keys(value).length > 0) this.fail(value, reasons.extraProps(Object.getPrototypeOf(value).constructor.name));
+    if (Object.keys(value).length > 0)
+      this.fail(value, reasons.extraProps(Object.getPrototypeOf(value).constructor.name));
     return false;
   }
 
   private noSymbols(value: object): void {
     for (const symbol of Object.getOwnPropertySymbols(value)) {
-      if (Object.prototype.propertyIsEnumerable.call(value, symbol)) this.fail(value, reasons.symbolKeys);
+      if (Object.prototype.propertyIsEnumerable.call(value, symbol))
+        this.fail(value, reasons.symbolKeys);
     }
   }
 
   private place(value: unknown, kind: number, data: () => unknown): true {
+    // held by a container of the user's (not by an environment record, which is ours)
+    if (this.active.length > 0) this.anyCopy = true;
     if (!this.placeholders.has(value)) {
       const placeholder = {};
       this.placeholders.set(value, placeholder);
@@ -307,7 +354,8 @@ export class ValueWalk {
       copies.set(value, out);
       for (let i = 0; i < value.length; i++) if (i in value) out[i] = copyOf(value[i], out);
       if (value.length <= ARRAY_PROPS_LIMIT)
-        for (const key of Object.keys(value)) if (!isIndex(key)) define(out, key, copyOf((value as any)[key], out));
+        for (const key of Object.keys(value))
+          if (!isIndex(key)) define(out, key, copyOf((value as any)[key], out));
       return out;
     }
     if (value instanceof Map) {
@@ -326,13 +374,18 @@ export class ValueWalk {
       // an error whose cause holds a function: a stand-in without the cause, which the extras carry
       const out = new Error(value.message);
       Object.setPrototypeOf(out, Object.getPrototypeOf(value)); // structured clone reads the name through it
-      Object.defineProperty(out, 'stack', { value: value.stack, writable: true, configurable: true });
+      Object.defineProperty(out, 'stack', {
+        value: value.stack,
+        writable: true,
+        configurable: true,
+      });
       copies.set(value, out);
       return out;
     }
     const out: Record<string, unknown> = {};
     copies.set(value, out);
-    for (const key of this.allowed.get(value) ?? Object.keys(value)) define(out, key, copyOf((value as any)[key], out));
+    for (const key of this.allowed.get(value) ?? Object.keys(value))
+      define(out, key, copyOf((value as any)[key], out));
     return out;
   }
 }
@@ -341,13 +394,21 @@ type Segment = string | number | (() => string);
 
 /** Objects, functions and symbols: what the walk must look at (primitives travel as they are). */
 function isReference(value: unknown): boolean {
-  return value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol');
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')
+  );
 }
 
 /** Sets an own data property, even one named `__proto__`. */
 function define(target: object, key: string, value: unknown): void {
   if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   } else {
     (target as Record<string, unknown>)[key] = value;
   }

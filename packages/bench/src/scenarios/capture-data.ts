@@ -4,7 +4,7 @@
 // a tiny capture. One thread, so that a warm call meets the thread that already holds the value.
 import { deserialize, serialize } from 'node:v8';
 import { ClosurePool, capture } from '@closure-pool/core';
-import { goal, type Goal, type Row, type Scenario } from '../scenario.js';
+import { type Goal, goal, type Row, type Scenario } from '../scenario.js';
 import { interleave, time } from '../stats.js';
 
 interface Subject {
@@ -24,7 +24,8 @@ const subjects: Subject[] = [
   },
   {
     name: '100k records { id, name, tags }',
-    make: () => Array.from({ length: 1e5 }, (_, i) => ({ id: i, name: `n${i}`, tags: ['a', `t${i % 10}`] })),
+    make: () =>
+      Array.from({ length: 1e5 }, (_, i) => ({ id: i, name: `n${i}`, tags: ['a', `t${i % 10}`] })),
     touch: (v, g) => {
       v[0].id = g;
     },
@@ -48,7 +49,11 @@ const subjects: Subject[] = [
     make: () => {
       // shallow on purpose: structured clone recurses, and overflows on long chains
       const hubs = Array.from({ length: 1000 }, (_, i) => ({ hub: i, label: `h${i}` }));
-      const records = Array.from({ length: 5e4 }, (_, i) => ({ n: i, hub: hubs[i % 1000], partner: null as unknown }));
+      const records = Array.from({ length: 5e4 }, (_, i) => ({
+        n: i,
+        hub: hubs[i % 1000],
+        partner: null as unknown,
+      }));
       records.forEach((record, i) => {
         record.partner = records[i ^ 1];
       });
@@ -82,7 +87,8 @@ export const captureData: Scenario = {
               return time(call);
             },
             'warm call (same value)': () => time(call),
-            'call with a tiny capture': () => time(() => pool.apply(() => tiny + 1, [], capture({ tiny }))),
+            'call with a tiny capture': () =>
+              time(() => pool.apply(() => tiny + 1, [], capture({ tiny }))),
           },
           { reps: quick ? 3 : 7, warmup: 1, tick },
         );
@@ -98,14 +104,26 @@ export const captureData: Scenario = {
         }
         const first = results['first call']!.median / v8;
         const warm = results['warm call (same value)']!.median / small;
-        goals.push(goal(`capture data (${subject.name}): first call against v8`, '≤ 2×', first, first <= 2));
-        goals.push(goal(`capture data (${subject.name}): warm call against a tiny capture`, '≤ 1.1×', warm, warm <= 1.1));
+        goals.push(
+          goal(`capture data (${subject.name}): first call against v8`, '≤ 2×', first, first <= 2),
+        );
+        goals.push(
+          goal(
+            `capture data (${subject.name}): warm call against a tiny capture`,
+            '≤ 1.1×',
+            warm,
+            warm <= 1.1,
+          ),
+        );
       }
       return {
-        title: 'Captured data: one apply() whose capture holds the value, against v8.serialize + v8.deserialize of it (ms)',
+        title:
+          'Captured data: one apply() whose capture holds the value, against v8.serialize + v8.deserialize of it (ms)',
         rows,
         goals,
-        notes: ['one thread, so that a warm call reaches the thread that already rebuilt the value'],
+        notes: [
+          'one thread, so that a warm call reaches the thread that already rebuilt the value',
+        ],
       };
     } finally {
       await pool.close();

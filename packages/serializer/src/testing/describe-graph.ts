@@ -34,7 +34,11 @@ export function describeGraph(root: unknown): string {
     ids.set(v, ids.size);
     const proto = Object.getPrototypeOf(v);
     const kind =
-      proto === null ? 'null-proto' : Object.hasOwn(proto, 'constructor') ? proto.constructor.name : '?';
+      proto === null
+        ? 'null-proto'
+        : Object.hasOwn(proto, 'constructor')
+          ? proto.constructor.name
+          : '?';
     out.push(`#${ids.get(v)}:${kind}{`);
     const isView = ArrayBuffer.isView(v);
     if (isView) {
@@ -58,7 +62,12 @@ export function describeGraph(root: unknown): string {
         visit(value);
       }
     } else if (v instanceof Set) for (const member of v) visit(member);
-    else if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt)
+    else if (
+      v instanceof Number ||
+      v instanceof String ||
+      v instanceof Boolean ||
+      v instanceof BigInt
+    )
       out.push(primitive(v.valueOf()));
     if (Array.isArray(v)) out.push(`length=${v.length}`);
     if (!isView && !(v instanceof String)) {

@@ -96,7 +96,8 @@ function make(kind: Kind, i: number, buffers: ArrayBuffer[]): unknown {
     case 'array':
       return [];
     case 'sparse':
-      return [i, , i]; // biome-ignore lint/suspicious/noSparseArray: holes are the point
+      // biome-ignore lint/suspicious/noSparseArray: holes are the point
+      return [i, , i];
     case 'map':
       return new Map();
     case 'set':
@@ -136,7 +137,12 @@ function attach(kind: Kind, target: any, key: string, value: unknown, n: number)
     case 'object':
     case 'nullProto':
     case 'instance':
-      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
       return;
     case 'array':
       target.push(value);
