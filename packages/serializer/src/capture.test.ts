@@ -43,10 +43,10 @@ describe('moduleRef', () => {
   });
 
   it("resolves a bare package from the caller's file to an absolute file URL", () => {
-    const ref = moduleRef<ModuleRef>('superjson');
+    const ref = moduleRef<ModuleRef>('acorn');
     expect(ref).toBeInstanceOf(ModuleRef);
-    expect(ref.specifier).toBe('superjson');
-    expect(ref.url).toMatch(/^file:\/\/.*superjson.*\.js$/);
+    expect(ref.specifier).toBe('acorn');
+    expect(ref.url).toMatch(/^file:\/\/.*acorn.*\.(m?js)$/);
   });
 
   it('resolves a relative specifier against the calling file', () => {

@@ -98,6 +98,20 @@ describe('the fidelity contract: what arrives is what left, or a CaptureError at
     expect(Buffer.isBuffer(back.buf)).toBe(true);
   });
 
+  it('a class registered with allowProps carries only those properties', async () => {
+    class Session {
+      constructor(
+        public user: string,
+        public token: string,
+      ) {}
+    }
+    registerClass(Session, { allowProps: ['user'] });
+    const back = await travel({ s: new Session('ada', 'secret') });
+    expect(back.s.constructor.name).toBe('Session');
+    expect(back.s.user).toBe('ada');
+    expect('token' in back.s).toBe(false);
+  });
+
   it('functions inside values, as Map keys, Set members and error causes, are rebuilt in place', async () => {
     const map = new Map<unknown, unknown>([
       [helper, 'key'],

@@ -104,7 +104,7 @@ describe('every function form travels', () => {
 });
 
 describe('captured values travel', () => {
-  it('everything superjson carries, by value', async () => {
+  it('everything structured clone carries, and URLs, by value', async () => {
     const cyclic: any = { name: 'loop', list: [1, 2] };
     cyclic.self = cyclic;
     cyclic.list.push(cyclic);

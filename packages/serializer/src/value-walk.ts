@@ -255,6 +255,7 @@ export class ValueWalk {
       if (!registered.allowProps) return this.visitProps(value, env);
       this.allowed.set(value, registered.allowProps);
       this.visitProps(value, env, registered.allowProps);
+      this.anyCopy = true;
       return true; // the copy keeps only the allowed properties
     }
     if (errorPrototypes.has(proto)) return this.visitError(value as Error, env, false);
