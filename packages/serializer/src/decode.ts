@@ -27,7 +27,7 @@ export async function deserializeClosure(
   input: unknown,
   options: { secret?: Secret; hash?: string; signature?: string } = {},
 ): Promise<Function> {
-  const { body: header, values } = parsePayload(input, { hash: options.hash });
+  const { body: header, values, buffers } = parsePayload(input, { hash: options.hash });
   if (options.secret !== undefined) {
     const frame = input instanceof Uint8Array;
     verifySignature(
@@ -52,7 +52,7 @@ export async function deserializeClosure(
     }
     return native;
   };
-  const decoded = decodeValues(values, {
+  const decoded = decodeValues(values, buffers, {
     ref: (index) => {
       const ref = header.refs[index];
       if (ref === undefined)

@@ -55,22 +55,21 @@ export class PayloadCache {
     return this.frames.bytes;
   }
 
-  /** The frame for this body and these values: a cached one if its bytes are equal, else a new one. */
-  frameFor(bodyJson: string, values: Uint8Array): EncodedClosure {
-    // candidates by body and size; equal values are then found by comparing bytes, which costs
-    // less than hashing them (a memcmp: ~0.5 ms for 10 MB)
-    const key = `${values.byteLength}\0${bodyJson}`;
+  /**
+   * The frame for this body and data (large buffers, then values): a cached one if its bytes are
+   * equal, else a new one.
+   */
+  frameFor(bodyJson: string, data: readonly Uint8Array[]): EncodedClosure {
+    // candidates by body and size; equal data is then found by comparing bytes, which costs less
+    // than hashing them (a memcmp: ~0.5 ms for 10 MB) and far less than copying them again
+    const size = data.reduce((n, part) => n + part.byteLength, 0);
+    const key = `${size}\0${bodyJson}`;
     const candidates = this.frames.get(key) ?? [];
-    const known = candidates.find(
-      (c) => Buffer.compare(c.encoded.frame.subarray(c.valuesAt), values) === 0,
-    );
+    const known = candidates.find((c) => sameData(c, data));
     if (known) return known.encoded;
-    const frame = toFrame(bodyJson, values);
+    const frame = toFrame(bodyJson, data);
     const encoded = { id: `${process.pid}:${++frameCount}`, frame };
-    const kept = [{ encoded, valuesAt: frame.byteLength - values.byteLength }, ...candidates].slice(
-      0,
-      4,
-    );
+    const kept = [{ encoded, dataAt: frame.byteLength - size }, ...candidates].slice(0, 4);
     this.frames.set(key, kept, kept.length * frame.byteLength);
     return encoded;
   }
@@ -78,8 +77,18 @@ export class PayloadCache {
 
 interface Candidate {
   readonly encoded: EncodedClosure;
-  /** Where the values start in the frame. */
-  readonly valuesAt: number;
+  /** Where the data starts in the frame. */
+  readonly dataAt: number;
+}
+
+function sameData({ encoded, dataAt }: Candidate, data: readonly Uint8Array[]): boolean {
+  let at = dataAt;
+  for (const part of data) {
+    const cached = encoded.frame.subarray(at, at + part.byteLength);
+    if (Buffer.compare(cached, part) !== 0) return false;
+    at += part.byteLength;
+  }
+  return true;
 }
 let frameCount = 0;
 
@@ -113,7 +122,7 @@ export function encodeClosure(
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
-  const values = graph.walk.encode(graph.envs, graph.members);
+  const { values, buffers } = graph.walk.encode(graph.envs, graph.members);
   const body: PayloadBody = {
     format: 'closure-pool',
     version: PAYLOAD_VERSION,
@@ -124,8 +133,9 @@ export function encodeClosure(
     ),
     classes: graph.classes,
     refs: graph.refs,
+    buffers: buffers.map((b) => b.byteLength),
   };
-  return (options.cache ?? sharedCache).frameFor(JSON.stringify(body), values);
+  return (options.cache ?? sharedCache).frameFor(JSON.stringify(body), [...buffers, values]);
 }
 
 /** The functions, modules and classes reachable from the root, each once, with ids. */

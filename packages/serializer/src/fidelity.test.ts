@@ -112,6 +112,27 @@ describe('the fidelity contract: what arrives is what left, or a CaptureError at
     expect('token' in back.s).toBe(false);
   });
 
+  it('large buffers travel beside the values, still shared by their views, and as a snapshot', async () => {
+    const big = new ArrayBuffer(256 * 1024);
+    new Uint8Array(big).forEach((_, i, a) => {
+      a[i] = i % 251;
+    });
+    const env = {
+      head: new Uint8Array(big, 0, 16),
+      tail: new Float64Array(big, 8 * 1024, 4),
+      big,
+      buf: Buffer.alloc(100_000, 7),
+    };
+    const back = await travel(env);
+    expect(describeGraph(back)).toBe(describeGraph(env));
+    expect(back.head.buffer).toBe(back.big);
+    expect(back.tail.buffer).toBe(back.big);
+    expect(back.big).not.toBe(big);
+    expect(back.big).toBeInstanceOf(ArrayBuffer); // its own memory, not the frame's shared memory
+    expect(back.buf.buffer.byteLength).toBe(100_000);
+    expect(Buffer.isBuffer(back.buf)).toBe(true);
+  });
+
   it('functions inside values, as Map keys, Set members and error causes, are rebuilt in place', async () => {
     const map = new Map<unknown, unknown>([
       [helper, 'key'],

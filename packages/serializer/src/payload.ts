@@ -53,6 +53,11 @@ const bodyShape = {
   classes: z.array(z.strictObject({ identifier: z.string().check(z.minLength(1)), fn: index })),
   /** What each `Place.REF` placeholder in the values stands for. */
   refs: z.array(refSchema),
+  /**
+   * Byte lengths of the large ArrayBuffers carried beside the values (out of band: copied once into
+   * the frame and out of it, never through the serializer), in the order the values name them.
+   */
+  buffers: z.array(index),
 };
 export const bodySchema = z.strictObject(bodyShape);
 export type PayloadBody = z.infer<typeof bodySchema>;
@@ -60,8 +65,8 @@ export type PayloadBody = z.infer<typeof bodySchema>;
 const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'));
 
 /**
- * The payload as JSON, for processes that pass text: the body's fields, `values` (the captured
- * values' bytes, base64), `hash` (sha256 of the payload's frame) and an optional `signature`
+ * The payload as JSON, for processes that pass text: the body's fields, `values` (the frame's data:
+ * the large buffers, then the serialized values; base64), `hash` (sha256 of the payload's frame) and an optional `signature`
  * (HMAC-SHA256 of the hash under a shared secret). Threads get the frame itself.
  */
 export const payloadSchema = z.strictObject({
@@ -74,23 +79,29 @@ export const payloadSchema = z.strictObject({
 });
 export type Payload = z.infer<typeof payloadSchema>;
 
-/** A payload checked and split: its body, and the bytes of its values. */
+/** A payload checked and split: its body, the bytes of its values, and its large buffers. */
 export interface ParsedPayload {
   readonly body: PayloadBody;
   readonly values: Uint8Array;
+  readonly buffers: Uint8Array[];
 }
 
 /**
  * A payload as one binary frame: the body's JSON length (uint32 LE), the body's JSON (UTF-8), then
- * the values' bytes (`v8` serialization). In shared memory, so that posting it to threads copies
- * nothing however large it is.
+ * its data: the large buffers the body lists, and the values' bytes (`v8` serialization). In shared
+ * memory, so that posting it to threads copies nothing however large it is.
  */
-export function toFrame(bodyJson: string, values: Uint8Array): Uint8Array {
+export function toFrame(bodyJson: string, data: readonly Uint8Array[]): Uint8Array {
   const bodyBytes = Buffer.byteLength(bodyJson);
-  const frame = Buffer.from(new SharedArrayBuffer(4 + bodyBytes + values.byteLength));
+  const size = data.reduce((n, part) => n + part.byteLength, 4 + bodyBytes);
+  const frame = Buffer.from(new SharedArrayBuffer(size));
   frame.writeUInt32LE(bodyBytes, 0);
   frame.write(bodyJson, 4);
-  frame.set(values, 4 + bodyBytes);
+  let at = 4 + bodyBytes;
+  for (const part of data) {
+    frame.set(part, at);
+    at += part.byteLength;
+  }
   return frame;
 }
 
@@ -108,21 +119,21 @@ export function hashFrame(frame: Uint8Array): string {
 
 /** The JSON form of a frame. */
 export function frameToPayload(frame: Uint8Array): Payload {
-  const { body, values } = splitFrame(frame);
+  const { body, data } = splitFrame(frame);
   return {
     ...(body as PayloadBody),
     hash: hashFrame(frame),
-    values: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64'),
+    values: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
   };
 }
 
 /** The frame of a payload in JSON form (its hash and signature are not part of it). */
 export function payloadToFrame(payload: Payload): Uint8Array {
   const { hash: _, signature: _s, values, ...body } = payload;
-  return toFrame(JSON.stringify(body), Buffer.from(values, 'base64'));
+  return toFrame(JSON.stringify(body), [Buffer.from(values, 'base64')]);
 }
 
-function splitFrame(frame: Uint8Array): { body: unknown; values: Uint8Array } {
+function splitFrame(frame: Uint8Array): { body: unknown; data: Uint8Array } {
   const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const length = bytes.byteLength >= 4 ? bytes.readUInt32LE(0) : -1;
   if (length < 0 || 4 + length > bytes.byteLength) throw frameError('is truncated');
@@ -132,7 +143,7 @@ function splitFrame(frame: Uint8Array): { body: unknown; values: Uint8Array } {
   } catch (error) {
     throw frameError('has a body that is not JSON', error);
   }
-  return { body, values: bytes.subarray(4 + length) };
+  return { body, data: bytes.subarray(4 + length) };
 }
 
 /**
@@ -158,7 +169,7 @@ export function parsePayload(input: unknown, options: { hash?: string } = {}): P
       { field: 'hash' },
     );
   }
-  const { body: bodyInput, values } = splitFrame(frame);
+  const { body: bodyInput, data } = splitFrame(frame);
   const result = z.safeParse(bodySchema, bodyInput);
   if (!result.success) throw invalidField(result.error);
   const body = result.data;
@@ -171,7 +182,15 @@ export function parsePayload(input: unknown, options: { hash?: string } = {}): P
   checkRef(body.root, 'root');
   for (const [i, c] of body.classes.entries()) checkRef({ fn: c.fn }, `classes.${i}.fn`);
   for (const [i, ref] of body.refs.entries()) checkRef(ref, `refs.${i}`);
-  return { body, values };
+  const buffers: Uint8Array[] = [];
+  let at = 0;
+  for (const length of body.buffers) {
+    if (at + length > data.byteLength)
+      throw frameError('is shorter than the buffers its body lists');
+    buffers.push(data.subarray(at, at + length));
+    at += length;
+  }
+  return { body, values: data.subarray(at), buffers };
 }
 
 function invalidField(error: z.core.$ZodError): PayloadError {

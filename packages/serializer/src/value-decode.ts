@@ -16,11 +16,20 @@ export interface DecodeHooks {
   classAt(index: number): Function | undefined;
 }
 
-export function decodeValues(bytes: Uint8Array, hooks: DecodeHooks): DecodedValues {
+export function decodeValues(
+  bytes: Uint8Array,
+  buffers: readonly Uint8Array[],
+  hooks: DecodeHooks,
+): DecodedValues {
   let root: any;
   try {
     const deserializer = new Deserializer(bytes);
     deserializer.readHeader();
+    // each large buffer copied out of the frame: the values get their own, not shared memory
+    // (a copy made by the Uint8Array constructor: a Buffer's slice() would share the memory)
+    buffers.forEach((bytes, id) =>
+      deserializer.transferArrayBuffer(id, new Uint8Array(bytes).buffer),
+    );
     root = deserializer.readValue();
   } catch (error) {
     throw invalid(`cannot be read: ${(error as Error).message}`, error);

@@ -54,6 +54,8 @@ const atomPrototypes = new Set<object>([
 const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 /** Arrays longer than this are not searched for extra (non-index) properties: listing keys costs O(n). */
 const ARRAY_PROPS_LIMIT = 10_000;
+/** ArrayBuffers from this size travel out of band, beside the serialized values. */
+const LARGE_BUFFER = 64 * 1024;
 
 /**
  * One walk per payload: every function's environment goes through the same walk, so one object
@@ -69,13 +71,14 @@ export class ValueWalk {
   private readonly placeholders = new Map<unknown, object>();
   private readonly places: [object, number, unknown][] = [];
   private readonly fixes: [number, object, ...unknown[]][] = [];
-  /** Error extras, by error: their values are walked like any other. */
-  private readonly extras = new Map<Error, Record<string, unknown>>();
   /** Registered classes with `allowProps`: the keys that travel, by instance. */
   private readonly allowed = new Map<object, readonly string[]>();
   /** The path being walked, for messages: built into a string only when one is needed. */
   private segments: Segment[] = [];
   private anyCopy = false;
+  /** Large ArrayBuffers, in the order the serialized values name them. */
+  private readonly buffers: ArrayBuffer[] = [];
+  private readonly bufferSet = new Set<ArrayBuffer>();
 
   constructor(private readonly host: WalkHost) {}
 
@@ -96,8 +99,11 @@ export class ValueWalk {
     }
   }
 
-  /** `v8.serialize` of the environments and members, with placeholders and repairs. */
-  encode(envs: Record<string, unknown>[], members: Members[]): Uint8Array {
+  /**
+   * `v8` serialization of the environments and members, with placeholders and repairs; and the
+   * large ArrayBuffers it names, whose bytes go beside it.
+   */
+  encode(envs: Record<string, unknown>[], members: Members[]): EncodedValues {
     const copies = new Map<object, object>();
     const patch = new Set<object>();
     const copyOf = (value: unknown, holder: object): unknown => {
@@ -129,8 +135,6 @@ export class ValueWalk {
     const fixData = this.fixes.map(([kind, , ...data]) =>
       kind === Fix.ERROR ? [record(data[0] as Record<string, unknown>)] : data,
     );
-    // the environments last: the serializer's buffer then grows while large values are written,
-    // instead of being copied again to append small things after them
     const root: ValuesRoot = {
       places: this.places,
       patch: [...patch],
@@ -147,8 +151,10 @@ export class ValueWalk {
       // one ArrayBuffer still share it on the other side
       const serializer = new Serializer();
       serializer.writeHeader();
+      this.buffers.forEach((buffer, id) => serializer.transferArrayBuffer(id, buffer));
       serializer.writeValue(root);
-      return serializer.releaseBuffer();
+      const buffers = this.buffers.map((buffer) => new Uint8Array(buffer));
+      return { values: serializer.releaseBuffer(), buffers };
     } catch (error) {
       throw new CaptureError(
         ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
@@ -232,10 +238,12 @@ export class ValueWalk {
         if (this.child(v, () => `.<member ${describe(v)}>`, env)) copied = true;
       return copied;
     }
+    if (proto === ArrayBuffer.prototype) this.largeBuffer(value as ArrayBuffer);
     if (atomPrototypes.has(proto)) return this.noProps(value);
     // typed arrays and boxed strings: their own keys are their indices, too many to list
     if (proto === String.prototype) return false;
     if (ArrayBuffer.isView(value)) {
+      if (value.buffer instanceof ArrayBuffer) this.largeBuffer(value.buffer);
       if (Buffer.isBuffer(value)) this.fixes.push([Fix.BUFFER, value]);
       else if (Object.getPrototypeOf(proto) !== typedArrayPrototype)
         this.fail(value, reasons.subclass(proto?.constructor?.name, 'typed array'));
@@ -300,24 +308,26 @@ export class ValueWalk {
       if (key !== 'cause') define(props, key, (error as any)[key]);
     if (Object.keys(props).length > 0) extras.props = props;
     if (error instanceof AggregateError) extras.errors = [...error.errors];
-    let copied = false;
-    for (const [key, value] of Object.entries(extras)) {
-      if (key !== 'name' && this.child(value, key === 'props' ? '' : `.${key}`, env)) copied = true;
-    }
-    if ('cause' in error && isReference(error.cause)) {
-      // an object cause travels among the extras, on a stand-in error without it: structured
-      // clone cannot read back an error that is (or contains) its own cause
+    if (extras.props !== undefined) this.child(extras.props, '', env);
+    if (extras.errors !== undefined) this.child(extras.errors, '.errors', env);
+    this.noSymbols(error);
+    // an object cause travels among the extras, on a stand-in error without it (a copy): structured
+    // clone cannot read back an error that is (or contains) its own cause
+    const objectCause = 'cause' in error && isReference(error.cause);
+    if (objectCause) {
       this.child(error.cause, '.cause', env);
       extras.cause = error.cause;
-      copied = true;
       this.anyCopy = true;
     }
-    this.noSymbols(error);
-    if (Object.keys(extras).length > 0) {
-      this.extras.set(error, extras);
-      this.fixes.push([Fix.ERROR, error, extras]);
+    if (Object.keys(extras).length > 0) this.fixes.push([Fix.ERROR, error, extras]);
+    return objectCause;
+  }
+
+  private largeBuffer(buffer: ArrayBuffer): void {
+    if (buffer.byteLength >= LARGE_BUFFER && !this.bufferSet.has(buffer)) {
+      this.bufferSet.add(buffer);
+      this.buffers.push(buffer);
     }
-    return copied && 'cause' in extras;
   }
 
   private noProps(value: object): boolean {
@@ -372,7 +382,7 @@ export class ValueWalk {
       return out;
     }
     if (value instanceof Error) {
-      // an error whose cause holds a function: a stand-in without the cause, which the extras carry
+      // an error with an object cause: a stand-in without the cause, which the extras carry
       const out = new Error(value.message);
       Object.setPrototypeOf(out, Object.getPrototypeOf(value)); // structured clone reads the name through it
       Object.defineProperty(out, 'stack', {
@@ -392,6 +402,12 @@ export class ValueWalk {
 }
 
 type Segment = string | number | (() => string);
+
+/** What `ValueWalk.encode` gives: the serialized values, and the large buffers beside them. */
+export interface EncodedValues {
+  readonly values: Uint8Array;
+  readonly buffers: Uint8Array[];
+}
 
 /** Objects, functions and symbols: what the walk must look at (primitives travel as they are). */
 function isReference(value: unknown): boolean {

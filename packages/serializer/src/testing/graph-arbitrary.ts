@@ -34,6 +34,8 @@ const kinds = [
   'dataview',
   'buffer',
   'arraybuffer',
+  'largeview',
+  'largebuffer',
   'date',
   'boxed',
   'url',
@@ -74,10 +76,12 @@ export type GraphSpec = typeof graphSpec extends fc.Arbitrary<infer T> ? T : nev
 
 /** Builds the graph a spec describes; returns the captured names and their values. */
 export function buildGraph(spec: GraphSpec): Record<string, unknown> {
-  const buffers = [new ArrayBuffer(32), new ArrayBuffer(16)];
-  new Uint8Array(buffers[0]!).forEach((_, i, a) => {
-    a[i] = i * 7;
-  });
+  // the third is large: it travels beside the values, out of band
+  const buffers = [new ArrayBuffer(32), new ArrayBuffer(16), new ArrayBuffer(70_000)];
+  for (const buffer of buffers)
+    new Uint8Array(buffer).forEach((_, i, a) => {
+      a[i] = i * 7;
+    });
   const nodes = spec.kinds.map((kind, i) => make(kind, i, buffers));
   spec.edges.forEach((edge, n) => {
     const target = nodes[edge.from % nodes.length];
@@ -123,6 +127,10 @@ function make(kind: Kind, i: number, buffers: ArrayBuffer[]): unknown {
       return Buffer.from(buffers[1]!, 2, 4);
     case 'arraybuffer':
       return buffers[i % 2];
+    case 'largeview':
+      return new Uint16Array(buffers[2]!, 2 * i, 8);
+    case 'largebuffer':
+      return buffers[2];
     case 'date':
       return new Date(i * 1000);
     case 'boxed':
