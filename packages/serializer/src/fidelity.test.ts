@@ -220,6 +220,22 @@ describe('refusals that say what to do', () => {
     expect(error!.missing).toHaveLength(300);
   });
 
+  it('an Error whose name is not a string is refused, not sent to recurse in structured clone', () => {
+    const e: any = new TypeError('t');
+    e.name = e;
+    expect(refusal({ e }).message).toMatch(
+      /capture\.e cannot travel.*name or message is not a string/,
+    );
+  });
+
+  it('an Error whose own name is a string keeps its class', async () => {
+    const e = new TypeError('t');
+    Object.defineProperty(e, 'name', { value: 'Renamed', enumerable: true, writable: true });
+    const back = await travel({ e });
+    expect(back.e).toBeInstanceOf(TypeError);
+    expect(back.e.name).toBe('Renamed');
+  });
+
   it('an unregistered Error subclass names the class and the fix', () => {
     class HttpError extends Error {}
     expect(refusal({ e: new HttpError('x') }).message).toMatch(/registerClass\(HttpError\)/);

@@ -108,9 +108,22 @@ function applyFix(fix: unknown, hooks: DecodeHooks): void {
   }
 }
 
+/** The built-in error classes an error's prototype may be repaired to. */
+const errorClasses: Readonly<Record<string, ErrorConstructor>> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
 function repairError(error: Error, extras: Record<string, unknown>): void {
   const own = (key: string, value: unknown, enumerable: boolean) =>
     Object.defineProperty(error, key, { value, writable: true, enumerable, configurable: true });
+  if (typeof extras.proto === 'string' && Object.hasOwn(errorClasses, extras.proto))
+    Object.setPrototypeOf(error, errorClasses[extras.proto]!.prototype);
   if (typeof extras.name === 'string') own('name', extras.name, false);
   if (Array.isArray(extras.errors)) {
     if (Object.getPrototypeOf(error) === Error.prototype)

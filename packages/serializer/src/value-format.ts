@@ -18,7 +18,7 @@ export const Fix = {
   CLASS: 1,
   /** `[REGEXP, regexp, lastIndex]`. */
   REGEXP: 2,
-  /** `[ERROR, error, { name?, props?, cause?, errors? }]`: what structured clone drops from an Error. */
+  /** `[ERROR, error, { name?, proto?, props?, cause?, errors? }]`: what structured clone drops from an Error. */
   ERROR: 3,
   /** `[BUFFER, uint8array]`: a Node Buffer arrives as a plain Uint8Array. */
   BUFFER: 4,

@@ -86,6 +86,8 @@ export const reasons = {
     `a ${kind} with own properties, which structured clone drops. Capture them apart, in a plain object`,
   builtinModule: (specifier: string) =>
     `the '${specifier}' module itself, which holds functions bound to this thread. Fix: capture moduleRef('${specifier}') instead, and the worker imports its own`,
+  errorFields:
+    'an Error whose name or message is not a string, which structured clone cannot copy. Make both strings, and carry other data in own properties',
   notCloneable: (message: string) =>
     `a value structured clone cannot copy (${message.slice(0, 200)}). Capture plain data, or create the value inside the function`,
 };

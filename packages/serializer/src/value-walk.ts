@@ -301,8 +301,15 @@ export class ValueWalk {
 
   /** Structured clone keeps an Error's class (if built in), message, stack and cause; the rest is an extra. */
   private visitError(error: Error, env: Env, registered: boolean): boolean {
+    // structured clone converts both to strings itself, running user code (or recursing forever)
+    if (typeof error.name !== 'string' || typeof error.message !== 'string')
+      this.fail(error, reasons.errorFields);
     const extras: Record<string, unknown> = {};
     if (!registered && !clonedErrorNames.has(error.name)) extras.name = error.name;
+    // structured clone picks the class by the name it reads, which an own `name` may change
+    const builtIn = Object.getPrototypeOf(error)?.constructor?.name;
+    const cloned = clonedErrorNames.has(error.name) ? error.name : 'Error';
+    if (!registered && builtIn !== cloned && builtIn !== 'AggregateError') extras.proto = builtIn;
     const props: Record<string, unknown> = {};
     for (const key of Object.keys(error))
       if (key !== 'cause') define(props, key, (error as any)[key]);

@@ -165,6 +165,8 @@ function attach(kind: Kind, target: any, key: string, value: unknown, n: number)
       target.add(value);
       return;
     case 'error':
+      // a name or message that is not a string is refused (tested apart): keep them strings here
+      if ((key === 'name' || key === 'message') && typeof value !== 'string') return;
       Object.defineProperty(target, key, {
         value,
         writable: true,
