@@ -27,9 +27,8 @@ export function decodeValues(
     deserializer.readHeader();
     // each large buffer copied out of the frame: the values get their own, not shared memory
     // (a copy made by the Uint8Array constructor: a Buffer's slice() would share the memory)
-    buffers.forEach((bytes, id) =>
-      deserializer.transferArrayBuffer(id, new Uint8Array(bytes).buffer),
-    );
+    for (const [id, bytes] of buffers.entries())
+      deserializer.transferArrayBuffer(id, new Uint8Array(bytes).buffer);
     root = deserializer.readValue();
   } catch (error) {
     throw invalid(`cannot be read: ${(error as Error).message}`, error);

@@ -151,7 +151,7 @@ export class ValueWalk {
       // one ArrayBuffer still share it on the other side
       const serializer = new Serializer();
       serializer.writeHeader();
-      this.buffers.forEach((buffer, id) => serializer.transferArrayBuffer(id, buffer));
+      for (const [id, buffer] of this.buffers.entries()) serializer.transferArrayBuffer(id, buffer);
       serializer.writeValue(root);
       const buffers = this.buffers.map((buffer) => new Uint8Array(buffer));
       return { values: serializer.releaseBuffer(), buffers };
