@@ -54,8 +54,11 @@ export class PayloadError extends ClosurePoolError {
   }
 }
 
-/** The built-in error classes by name: an error rebuilt on the other side keeps its class. */
-const builtinErrorClasses: Readonly<Record<string, ErrorConstructor>> = Object.freeze({
+/**
+ * The built-in error classes by name (structured clone keeps exactly these): an error rebuilt on
+ * the other side keeps its class.
+ */
+export const builtinErrorClasses: Readonly<Record<string, ErrorConstructor>> = Object.freeze({
   Error,
   TypeError,
   RangeError,

@@ -1,7 +1,7 @@
 // [worker] Rebuilds captured values: `v8.deserialize`, then placeholders replaced by what they stand
 // for and the repairs applied. The bytes may come from anywhere: every part is checked first.
 import { Deserializer } from 'node:v8';
-import { PayloadError } from './errors.js';
+import { builtinErrorClasses, PayloadError } from './errors.js';
 import { Fix, type Members, Place } from './value-format.js';
 
 export interface DecodedValues {
@@ -107,22 +107,11 @@ function applyFix(fix: unknown, hooks: DecodeHooks): void {
   }
 }
 
-/** The built-in error classes an error's prototype may be repaired to. */
-const errorClasses: Readonly<Record<string, ErrorConstructor>> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
 function repairError(error: Error, extras: Record<string, unknown>): void {
   const own = (key: string, value: unknown, enumerable: boolean) =>
     Object.defineProperty(error, key, { value, writable: true, enumerable, configurable: true });
-  if (typeof extras.proto === 'string' && Object.hasOwn(errorClasses, extras.proto))
-    Object.setPrototypeOf(error, errorClasses[extras.proto]!.prototype);
+  if (typeof extras.proto === 'string' && Object.hasOwn(builtinErrorClasses, extras.proto))
+    Object.setPrototypeOf(error, builtinErrorClasses[extras.proto]!.prototype);
   if (typeof extras.name === 'string') own('name', extras.name, false);
   if (Array.isArray(extras.errors)) {
     if (Object.getPrototypeOf(error) === Error.prototype)

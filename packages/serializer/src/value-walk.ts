@@ -7,7 +7,7 @@ import { types } from 'node:util';
 import { Serializer } from 'node:v8';
 import { describe, ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
-import { CaptureError, ErrorCode } from './errors.js';
+import { builtinErrorClasses, CaptureError, ErrorCode } from './errors.js';
 import { Fix, MAX_DEPTH, type Members, Place, type ValuesRoot } from './value-format.js';
 import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
 
@@ -22,27 +22,10 @@ export interface WalkHost {
 }
 
 const errorPrototypes = new Set<object>(
-  [
-    Error,
-    TypeError,
-    RangeError,
-    SyntaxError,
-    ReferenceError,
-    EvalError,
-    URIError,
-    AggregateError,
-  ].map((E) => E.prototype),
+  [...Object.values(builtinErrorClasses), AggregateError].map((E) => E.prototype),
 );
 /** Names structured clone keeps for an Error (any other arrives as `Error`). */
-const clonedErrorNames = new Set([
-  'Error',
-  'EvalError',
-  'RangeError',
-  'ReferenceError',
-  'SyntaxError',
-  'TypeError',
-  'URIError',
-]);
+const clonedErrorNames = new Set(Object.keys(builtinErrorClasses));
 const atomPrototypes = new Set<object>([
   Date.prototype,
   Number.prototype,
