@@ -14,6 +14,7 @@ import {
   type Ref,
   toFrame,
 } from './payload.js';
+import { encodeValues } from './value-encode.js';
 import type { Members } from './value-format.js';
 import { ValueWalk } from './value-walk.js';
 
@@ -122,7 +123,7 @@ export function encodeClosure(
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
-  const { values, buffers } = graph.walk.encode(graph.envs, graph.members);
+  const { values, buffers } = encodeValues(graph.walk.result(), graph.envs, graph.members);
   const body: PayloadBody = {
     format: 'closure-pool',
     version: PAYLOAD_VERSION,

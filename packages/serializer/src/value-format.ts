@@ -44,3 +44,26 @@ export interface ValuesRoot {
 
 /** Deeper nesting is refused at the call site: structured clone itself overflows between 1,000 and 5,000 levels. */
 export const MAX_DEPTH = 1_000;
+
+/** Arrays longer than this are not searched for extra (non-index) properties: listing keys costs O(n). */
+export const ARRAY_PROPS_LIMIT = 10_000;
+
+/** Sets an own data property, even one named `__proto__`. */
+export function define(target: object, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    (target as Record<string, unknown>)[key] = value;
+  }
+}
+
+/** Whether a property key is an array index. */
+export function isIndex(key: string): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && String(n) === key && n < 2 ** 32 - 1;
+}

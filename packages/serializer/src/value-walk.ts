@@ -4,11 +4,10 @@
 // Buffers), so that `v8.serialize` carries the rest natively and the receiver repairs the difference.
 
 import { types } from 'node:util';
-import { Serializer } from 'node:v8';
 import { describe, ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
 import { builtinErrorClasses, CaptureError, ErrorCode } from './errors.js';
-import { Fix, MAX_DEPTH, type Members, Place, type ValuesRoot } from './value-format.js';
+import { ARRAY_PROPS_LIMIT, define, Fix, isIndex, MAX_DEPTH, Place } from './value-format.js';
 import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
 
 type Env = Readonly<Record<string, unknown>>;
@@ -35,8 +34,6 @@ const atomPrototypes = new Set<object>([
   DataView.prototype,
 ]);
 const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-/** Arrays longer than this are not searched for extra (non-index) properties: listing keys costs O(n). */
-const ARRAY_PROPS_LIMIT = 10_000;
 /** ArrayBuffers from this size travel out of band, beside the serialized values. */
 const LARGE_BUFFER = 64 * 1024;
 
@@ -82,69 +79,16 @@ export class ValueWalk {
     }
   }
 
-  /**
-   * `v8` serialization of the environments and members, with placeholders and repairs; and the
-   * large ArrayBuffers it names, whose bytes go beside it.
-   */
-  encode(envs: Record<string, unknown>[], members: Members[]): EncodedValues {
-    const copies = new Map<object, object>();
-    const patch = new Set<object>();
-    const copyOf = (value: unknown, holder: object): unknown => {
-      if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
-        return value;
-      const placeholder = this.placeholders.get(value);
-      if (placeholder) {
-        patch.add(holder);
-        return placeholder;
-      }
-      if (!this.anyCopy || this.seen.get(value) !== true) return value;
-      let copy = copies.get(value);
-      if (!copy) copy = this.copy(value as object, copies, copyOf);
-      return copy;
-    };
-    const record = (values: Record<string, unknown>) => {
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(values)) define(out, key, copyOf(values[key], out));
-      return out;
-    };
-    const envRecords = envs.map(record);
-    const memberRecords = members.map((m) => {
-      const out: Members = {};
-      if (m.statics) out.statics = record(m.statics);
-      if (m.proto) out.proto = record(m.proto);
-      return out;
-    });
-    // every copy is made before the repairs name their targets: an error's extras make copies too
-    const fixData = this.fixes.map(([kind, , ...data]) =>
-      kind === Fix.ERROR ? [record(data[0] as Record<string, unknown>)] : data,
-    );
-    const root: ValuesRoot = {
+  /** What the walk found: what `encodeValues` needs to serialize the environments. */
+  result(): WalkResult {
+    return {
+      copied: this.anyCopy ? this.seen : undefined,
+      placeholders: this.placeholders,
       places: this.places,
-      patch: [...patch],
-      fixes: this.fixes.map(([kind, target], i) => [
-        kind,
-        copies.get(target) ?? target,
-        ...fixData[i]!,
-      ]),
-      members: memberRecords,
-      envs: envRecords,
+      fixes: this.fixes,
+      allowed: this.allowed,
+      buffers: this.buffers,
     };
-    try {
-      // the plain serializer, not v8.serialize's: it writes typed arrays natively, so views over
-      // one ArrayBuffer still share it on the other side
-      const serializer = new Serializer();
-      serializer.writeHeader();
-      for (const [id, buffer] of this.buffers.entries()) serializer.transferArrayBuffer(id, buffer);
-      serializer.writeValue(root);
-      const buffers = this.buffers.map((buffer) => new Uint8Array(buffer));
-      return { values: serializer.releaseBuffer(), buffers };
-    } catch (error) {
-      throw new CaptureError(
-        ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
-        `A captured value cannot travel to a worker: it is ${reasons.notCloneable((error as Error).message)}.`,
-        { path: 'capture', cause: error },
-      );
-    }
   }
 
   private path(): string {
@@ -343,60 +287,22 @@ export class ValueWalk {
     }
     return true;
   }
-
-  /** A copy of `value` for serialization, in which placeholders stand for what cannot be cloned. */
-  private copy(
-    value: object,
-    copies: Map<object, object>,
-    copyOf: (value: unknown, holder: object) => unknown,
-  ): object {
-    if (Array.isArray(value)) {
-      const out: unknown[] = new Array(value.length);
-      copies.set(value, out);
-      for (let i = 0; i < value.length; i++) if (i in value) out[i] = copyOf(value[i], out);
-      if (value.length <= ARRAY_PROPS_LIMIT)
-        for (const key of Object.keys(value))
-          if (!isIndex(key)) define(out, key, copyOf((value as any)[key], out));
-      return out;
-    }
-    if (value instanceof Map) {
-      const out = new Map();
-      copies.set(value, out);
-      for (const [k, v] of value) out.set(copyOf(k, out), copyOf(v, out));
-      return out;
-    }
-    if (value instanceof Set) {
-      const out = new Set();
-      copies.set(value, out);
-      for (const v of value) out.add(copyOf(v, out));
-      return out;
-    }
-    if (value instanceof Error) {
-      // an error with an object cause: a stand-in without the cause, which the extras carry
-      const out = new Error(value.message);
-      Object.setPrototypeOf(out, Object.getPrototypeOf(value)); // structured clone reads the name through it
-      Object.defineProperty(out, 'stack', {
-        value: value.stack,
-        writable: true,
-        configurable: true,
-      });
-      copies.set(value, out);
-      return out;
-    }
-    const out: Record<string, unknown> = {};
-    copies.set(value, out);
-    for (const key of this.allowed.get(value) ?? Object.keys(value))
-      define(out, key, copyOf((value as any)[key], out));
-    return out;
-  }
 }
 
 type Segment = string | number | (() => string);
 
-/** What `ValueWalk.encode` gives: the serialized values, and the large buffers beside them. */
-export interface EncodedValues {
-  readonly values: Uint8Array;
-  readonly buffers: Uint8Array[];
+/** What a walk found, for `encodeValues`. */
+export interface WalkResult {
+  /** Whether each object's copy must differ; undefined when no copy is needed at all. */
+  readonly copied: ReadonlyMap<object, boolean> | undefined;
+  /** What stands for each function, module or URL in the serialized values. */
+  readonly placeholders: ReadonlyMap<unknown, object>;
+  readonly places: [object, number, unknown][];
+  readonly fixes: readonly [number, object, ...unknown[]][];
+  /** Registered classes with `allowProps`: the keys that travel, by instance. */
+  readonly allowed: ReadonlyMap<object, readonly string[]>;
+  /** Large ArrayBuffers, in the order the serialized values name them. */
+  readonly buffers: readonly ArrayBuffer[];
 }
 
 /** Objects, functions and symbols: what the walk must look at (primitives travel as they are). */
@@ -405,23 +311,4 @@ function isReference(value: unknown): boolean {
     value !== null &&
     (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')
   );
-}
-
-/** Sets an own data property, even one named `__proto__`. */
-function define(target: object, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else {
-    (target as Record<string, unknown>)[key] = value;
-  }
-}
-
-function isIndex(key: string): boolean {
-  const n = Number(key);
-  return Number.isInteger(n) && n >= 0 && String(n) === key && n < 2 ** 32 - 1;
 }
