@@ -10,7 +10,7 @@ const hasRedis = redisAvailable();
 if (!hasRedis && process.env.CI)
   throw new Error('redis-server is not installed: .ci/run should have installed it');
 
-const secret = 'test secret';
+const secret = 'a test secret, at least 32 bytes long';
 const queue = 'closure-pool-test';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,7 +73,7 @@ describe.skipIf(!hasRedis)('a map on two worker processes through BullMQ and Red
       executor: bullmqBackend({
         connection: connection(),
         queue,
-        secret: 'wrong secret',
+        secret: 'another secret, also 32 bytes long or more',
         concurrency: 1,
       }),
     });

@@ -50,12 +50,15 @@ export async function startRedis(): Promise<{ port: number; stop(): void }> {
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
+/** A `closure-pool-worker` process; with several secrets (newest first), as during a rotation. */
 export async function startWorker(
   port: number,
   queue: string,
-  secret: string,
+  secret: string | readonly string[],
   threads = 1,
 ): Promise<ChildProcess> {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  const names = secrets.map((_, i) => `CLOSURE_POOL_SECRET_${i}`);
   const worker = spawn(
     process.execPath,
     [
@@ -70,8 +73,12 @@ export async function startWorker(
       '2000',
       '--stalled-interval',
       '1000',
+      ...names.flatMap((name) => ['--secret-env', name]),
     ],
-    { env: { ...process.env, CLOSURE_POOL_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...process.env, ...Object.fromEntries(names.map((name, i) => [name, secrets[i]])) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   await waitFor(worker, /ready on queue/, 'closure-pool-worker');
   return worker;

@@ -36,7 +36,7 @@ function load(payload: PayloadHandle): Function | Promise<Function> {
   let rebuilt = pending.get(payload.id);
   if (!rebuilt) {
     // the frame comes from this process's main thread, which made it or checked it
-    rebuilt = deserializeClosure(payload.frame).then((fn) => {
+    rebuilt = deserializeClosure(payload.frame, { trusted: true }).then((fn) => {
       closures.set(payload.id, fn, payload.frame.byteLength);
       return fn;
     });

@@ -9,7 +9,7 @@ export async function distributedExample({ sleepMs = 1000 } = {}) {
     return {
       skipped: 'redis-server is not installed (Debian: apt-get install redis-server)',
     } as const;
-  const secret = 'a secret shared with the workers';
+  const secret = 'a secret shared with the workers, 32+ bytes';
   const queue = 'closure-pool-demo';
   const cluster = await startLocalCluster({ queue, secret, workers: 2, threads: 3 });
   try {

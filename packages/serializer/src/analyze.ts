@@ -45,6 +45,7 @@ export function analyzeSource(source: string, path: string): Analysis {
     ast = parse(expression, source, path);
   }
   refuseEscapes(ast, path);
+  refuseHtmlComments(expression, path);
   const scopes = analyzeScopes(ast, { ecmaVersion: 2022, sourceType: 'module' });
   const free = [...new Set(scopes.globalScope.through.map((ref) => ref.identifier.name))];
   if (free.includes('arguments')) {
@@ -185,6 +186,30 @@ function refuseEscapes(ast: Node, path: string): void {
       }
     },
   });
+}
+
+/**
+ * The worker compiles a source as script code, where `<!--` and a line-leading `-->` start
+ * comments; in module code (how it was analyzed) they are operators. A source read differently
+ * by the two is refused, so that what was checked is what runs.
+ */
+function refuseHtmlComments(expression: string, path: string): void {
+  let end = -1;
+  try {
+    end = Parser.parseExpressionAt(expression, 0, {
+      ecmaVersion: 'latest',
+      sourceType: 'script',
+    }).end;
+  } catch {
+    // not script code at all (module-only syntax): the worker would refuse it too
+  }
+  if (end !== expression.length && /<!--|-->/.test(expression)) {
+    throw syntaxError(
+      path,
+      '`<!--` or `-->`',
+      'in script code, as the worker compiles it, they start a comment; write `< !--x` or `x-- >` with spaces',
+    );
+  }
 }
 
 function syntaxError(path: string, what: string, why: string): CaptureError {

@@ -1,18 +1,20 @@
 import { Parser } from 'acorn';
 import { BoundedCache } from './bounded-cache.js';
 import { ErrorCode, PayloadError } from './errors.js';
-import { lookupGlobalPath } from './globals.js';
+import { compilesCode, lookupGlobalPath } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
 import { type FunctionNode, hashFrame, type Payload, parsePayload, type Ref } from './payload.js';
-import { type Secret, verifySignature } from './signature.js';
+import { checkSecret, type Secret, verifySignature } from './signature.js';
 import { decodeValues } from './value-decode.js';
 
 /** A compiled function node: call `bind` with its captured values, then `fn` is complete. */
 type Instance = { bind: (...values: unknown[]) => void; fn: Function };
 type Factory = (...helpers: unknown[]) => [Instance['bind'], Function];
+/** A compiled source, and what of it runs when it is rebuilt (a class's static code), if anything. */
+type Compiled = { factory: Factory; runsOnRebuild: string | undefined };
 
 /** Compiled sources: at most 500, and 16 MiB of source text. */
-const factories = new BoundedCache<string, Factory>(500, 16 * 1024 * 1024);
+const factories = new BoundedCache<string, Compiled>(500, 16 * 1024 * 1024);
 
 /**
  * Rebuilds the function a payload describes, from its JSON form (`Payload`) or its binary frame.
@@ -22,11 +24,17 @@ const factories = new BoundedCache<string, Factory>(500, 16 * 1024 * 1024);
  *
  * A frame carries no hash or signature of its own: pass `hash` to have it checked, and with a
  * `secret`, the `signature`. A frame made by this very process (a pool's own threads) needs neither.
+ *
+ * Nothing from a payload runs while it is rebuilt, unless it is trusted: a class whose definition
+ * runs code (a static block, a static field's initializer, a computed key, an `extends` expression)
+ * is refused unless the payload was authenticated with `secret`, or `trusted` says it comes from
+ * this process.
  */
 export async function deserializeClosure(
   input: unknown,
-  options: { secret?: Secret; hash?: string; signature?: string } = {},
+  options: { secret?: Secret; hash?: string; signature?: string; trusted?: boolean } = {},
 ): Promise<Function> {
+  if (options.secret !== undefined) checkSecret(options.secret, 'secret');
   const { body: header, values, buffers } = parsePayload(input, { hash: options.hash });
   if (options.secret !== undefined) {
     const frame = input instanceof Uint8Array;
@@ -38,12 +46,20 @@ export async function deserializeClosure(
       options.secret,
     );
   }
-  const instances = header.functions.map((node, i) => instantiate(node, `functions.${i}`));
+  const trusted = options.trusted === true || options.secret !== undefined;
+  const instances = header.functions.map((node, i) => instantiate(node, `functions.${i}`, trusted));
   const modules = await Promise.all(header.modules.map((m, i) => importModule(m, `modules.${i}`)));
   const fromRef = (ref: Ref): unknown => {
     if ('fn' in ref) return instances[ref.fn]!.fn;
     if ('module' in ref) return modules[ref.module];
     const native = lookupGlobalPath(ref.native);
+    // what compiles code from strings is never a payload's to name, by whatever path
+    if (compilesCode(native)) {
+      throw new PayloadError(
+        `Invalid closure payload: native ${ref.native} compiles code from strings.`,
+        { field: 'native' },
+      );
+    }
     if (typeof native !== 'function') {
       throw new PayloadError(
         `Invalid closure payload: native function ${ref.native} does not exist in this thread.`,
@@ -90,11 +106,11 @@ export async function deserializeClosure(
  * `__name`); captured names are `var` bindings (no TDZ check on each read) filled in once every function exists, so
  * recursion and cycles work.
  */
-function instantiate(node: FunctionNode, field: string): Instance {
+function instantiate(node: FunctionNode, field: string, trusted: boolean): Instance {
   const key = `${node.name ?? ''};${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
-  let factory = factories.get(key);
-  if (!factory) {
-    assertSingleFunction(node.source, `${field}.source`);
+  let compiled = factories.get(key);
+  if (!compiled) {
+    const runsOnRebuild = staticCodeOf(singleFunction(node.source, `${field}.source`));
     const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
     // an anonymous function takes its name from the property it is defined in, so frames show it
     const name = JSON.stringify(node.name ?? 'anonymous');
@@ -103,23 +119,33 @@ function instantiate(node: FunctionNode, field: string): Instance {
       `return [function () { ${setters} }, { ${name}: ${node.source} }[${name}]];\n` +
       `//# sourceURL=closure-pool:///${node.name ?? 'anonymous'}.js`;
     try {
-      factory = new Function(...node.helpers, body) as Factory;
+      compiled = { factory: new Function(...node.helpers, body) as Factory, runsOnRebuild };
     } catch (error) {
       throw compileError(error, field);
     }
-    factories.set(key, factory, key.length * 2);
+    factories.set(key, compiled, key.length * 2);
   }
-  const [bind, fn] = factory(...node.helpers.map((name) => toolchainHelpers[name]));
+  // checked on every rebuild, the cached ones too: the same source may come trusted, then not
+  if (compiled.runsOnRebuild && !trusted) {
+    throw new PayloadError(
+      `Refused an unauthenticated closure payload: ${field}.source is a class whose definition runs code when it is rebuilt (${compiled.runsOnRebuild}). Sign it and pass the secret, or rebuild it where it was made. Nothing from it was run.`,
+      { field: `${field}.source` },
+    );
+  }
+  const [bind, fn] = compiled.factory(...node.helpers.map((name) => toolchainHelpers[name]));
   return { bind, fn };
 }
 
-/** The source must be exactly one function, class or method expression: nothing may run when it is evaluated. */
-function assertSingleFunction(source: string, field: string): void {
+/**
+ * The source must be exactly one function, class or method expression, parsed as it is compiled:
+ * as script code (where `<!--` starts a comment, which in module code it does not). Returns it.
+ */
+function singleFunction(source: string, field: string): any {
   let outer: any;
   try {
     outer = Parser.parseExpressionAt(source, 0, {
       ecmaVersion: 'latest',
-      sourceType: 'module',
+      sourceType: 'script',
       preserveParens: true,
     });
   } catch (error) {
@@ -145,6 +171,56 @@ function assertSingleFunction(source: string, field: string): void {
       { field },
     );
   }
+  return node;
+}
+
+/** What of a class definition runs when it is evaluated; undefined for anything else, or a class that runs nothing. */
+function staticCodeOf(node: any): string | undefined {
+  if (node.type !== 'ClassExpression') return undefined;
+  if (node.superClass && node.superClass.type !== 'Identifier') return 'an `extends` expression';
+  for (const member of node.body.body) {
+    if (member.type === 'StaticBlock' && !namesItself(member)) return 'a static block';
+    if (member.computed && member.key.type !== 'Literal') return 'a computed key';
+    if (
+      member.type === 'PropertyDefinition' &&
+      member.static &&
+      member.value &&
+      !inert(member.value)
+    )
+      return `the initializer of static ${member.key.name ?? 'field'}`;
+  }
+  return undefined;
+}
+
+/**
+ * esbuild's `keepNames` static block, `static { __name(this, "A"); }`. While a class is being
+ * rebuilt, `__name` can only be the worker's own helper (which sets the class's name) or, as a
+ * captured name not yet bound, undefined: either way no code of the payload's runs.
+ */
+function namesItself(block: any): boolean {
+  const [statement, ...rest] = block.body;
+  const call = statement?.expression;
+  return (
+    rest.length === 0 &&
+    statement.type === 'ExpressionStatement' &&
+    call.type === 'CallExpression' &&
+    call.callee.type === 'Identifier' &&
+    call.callee.name === '__name' &&
+    call.arguments.length === 2 &&
+    call.arguments[0].type === 'ThisExpression' &&
+    call.arguments[1].type === 'Literal' &&
+    typeof call.arguments[1].value === 'string'
+  );
+}
+
+/** An expression whose evaluation runs no code of the payload's: a literal, or a function. */
+function inert(node: any): boolean {
+  return (
+    node.type === 'Literal' ||
+    /^(Arrow)?FunctionExpression$/.test(node.type) ||
+    (node.type === 'TemplateLiteral' && node.expressions.length === 0) ||
+    (node.type === 'UnaryExpression' && node.argument.type === 'Literal')
+  );
 }
 
 function compileError(error: unknown, field: string): PayloadError {

@@ -3,7 +3,7 @@ import { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
 import { CaptureError, ErrorCode } from './errors.js';
-import { nativePath, workerGlobals } from './globals.js';
+import { compilesCode, nativePath, workerGlobals } from './globals.js';
 import { toolchainHelpers } from './helpers.js';
 import {
   type FunctionNode,
@@ -167,6 +167,13 @@ class Graph {
     const id = this.ids.get(value);
     if (id !== undefined) return { fn: id };
     const native = nativePath(value);
+    if (compilesCode(value)) {
+      throw new CaptureError(
+        ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
+        `${path || 'a captured value'} is ${value.name}, which compiles code from strings: a worker refuses a payload that names it. Call it by its global name inside the function instead.`,
+        { path },
+      );
+    }
     if (native) return { native };
     if (isNative(value)) throw unsupportedNative(value, path);
     const own = explicit ?? attachedCapture(value)?.env;

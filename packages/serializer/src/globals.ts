@@ -112,3 +112,9 @@ function readSafely(target: object, key: string): unknown {
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
   return descriptor && 'value' in descriptor ? descriptor.value : undefined;
 }
+
+/** eval and Function compile code from strings: never a payload's to name, by whatever path. */
+export function compilesCode(fn: unknown): boolean {
+  // biome-ignore lint/security/noGlobalEval: compared, to be refused; never called
+  return fn === globalThis.eval || fn === Function;
+}

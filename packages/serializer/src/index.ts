@@ -36,4 +36,11 @@ export {
   payloadSchema,
   payloadToFrame,
 } from './payload.js';
-export { type Secret, signatureFor, signPayload, verifySignature } from './signature.js';
+export {
+  checkSecret,
+  MIN_SECRET_BYTES,
+  type Secret,
+  signatureFor,
+  signPayload,
+  verifySignature,
+} from './signature.js';

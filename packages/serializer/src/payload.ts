@@ -16,11 +16,11 @@ const identifier = z
 export const refSchema = z.union([
   z.strictObject({ fn: index }),
   z.strictObject({
-    native: z
-      .string()
-      .check(
-        z.regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'must be a global path like Math.sqrt'),
-      ),
+    native: z.string().check(
+      z.regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'must be a global path like Math.sqrt'),
+      // what compiles code from strings is never a payload's to name
+      z.refine((path) => !/(^|\.)(eval|Function)(\.|$)/.test(path), 'must not be eval or Function'),
+    ),
   }),
   z.strictObject({ module: index }),
 ]);
@@ -39,7 +39,12 @@ export const functionNodeSchema = z.strictObject({
 export type FunctionNode = z.infer<typeof functionNodeSchema>;
 
 const moduleSchema = z.strictObject({
-  url: z.string().check(z.minLength(1)),
+  /** What `moduleRef` produces: a Node builtin or a file URL (never data:, http: or a bare name). */
+  url: z
+    .string()
+    .check(
+      z.regex(/^(node:[a-z_][\w/.-]*|file:\/\/\S+)$/, 'must be a node: builtin or a file: URL'),
+    ),
   exportName: z.optional(z.string()),
 });
 

@@ -10,8 +10,9 @@ import { CaptureError, ErrorCode } from './errors.js';
 export function resolveFromCaller(specifier: string, api: Function): string {
   if (isBuiltin(specifier)) return specifier.startsWith('node:') ? specifier : `node:${specifier}`;
   const parent = callerUrl(api);
+  let url: string;
   try {
-    return resolveModule(specifier, parent);
+    url = resolveModule(specifier, parent);
   } catch (error) {
     throw new CaptureError(
       ErrorCode.CAPTURE_INVALID,
@@ -20,6 +21,15 @@ export function resolveFromCaller(specifier: string, api: Function): string {
       { path: 'moduleRef', cause: error },
     );
   }
+  // a worker imports only builtins and files: never code carried in a URL (data:, http:)
+  if (!url.startsWith('file://')) {
+    throw new CaptureError(
+      ErrorCode.CAPTURE_INVALID,
+      `moduleRef('${specifier.slice(0, 80)}') resolves to ${url.slice(0, 80)}, not to a file: a worker imports only Node builtins and files. Install the module, or write it to a file.`,
+      { path: 'moduleRef' },
+    );
+  }
+  return url;
 }
 
 /** The file URL of the function that called `api`, read from a structured V8 stack trace. */

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capture } from './capture.js';
+import { analyzeSource } from './analyze.js';
+import { capture, moduleRef } from './capture.js';
 import { deserializeClosure } from './decode.js';
 import { serializeClosure } from './encode.js';
 import { ErrorCode, PayloadError } from './errors.js';
@@ -16,7 +17,7 @@ const make = () =>
 const marker = globalThis as { ran?: boolean };
 
 describe('signed payloads', () => {
-  const secret = 'shared secret';
+  const secret = 'a shared secret of at least 32 bytes';
 
   it('a payload signed with the secret is accepted', async () => {
     const fn = await deserializeClosure(signPayload(make(), secret), { secret });
@@ -27,7 +28,7 @@ describe('signed payloads', () => {
     ['unsigned', (p: Payload) => p, /Refused an unsigned closure payload/],
     [
       'signed with another secret',
-      (p: Payload) => signPayload(p, 'other'),
+      (p: Payload) => signPayload(p, 'another secret, also 32 bytes or more'),
       /signature does not match/,
     ],
     [
@@ -46,6 +47,26 @@ describe('signed payloads', () => {
     expect(error).toBeInstanceOf(PayloadError);
     expect((error as PayloadError).field).toBe('signature');
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('secrets', () => {
+  it.each([
+    ['empty', ''],
+    ['short', 'short secret'],
+    ['31 bytes', 'x'.repeat(31)],
+    ['not a string or Buffer', 42],
+  ])('an %s secret is refused, naming the option', async (_, secret) => {
+    const message = /Expected `secret` to be a secret of at least 32 bytes/;
+    expect(() => signPayload(make(), secret as string)).toThrow(message);
+    const error = await deserializeClosure(make(), { secret: secret as string }).catch((e) => e);
+    expect((error as Error).message).toMatch(message);
+    expect((error as { code?: string }).code).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('32 bytes are enough, as a string or a Buffer', async () => {
+    const key = Buffer.alloc(32, 7);
+    expect((await deserializeClosure(signPayload(make(), key), { secret: key }))(2)).toBe(6);
   });
 });
 
@@ -156,6 +177,106 @@ describe('code generation', () => {
       new RegExp(
         `^${ErrorCode.CODE_GENERATION_DISALLOWED} closure-pool cannot compile functions here: code generation from strings is disabled`,
       ),
+    );
+  });
+});
+
+describe('nothing in a payload runs while it is rebuilt', () => {
+  /** An unsigned payload whose only function is `source`: what an attacker can hand over. */
+  const withSource = (source: string) =>
+    rehashed({ ...make(), functions: [{ ...make().functions[0]!, source }] });
+
+  it.each([
+    ['a static block', 'class { static { globalThis.ran = true } }'],
+    ['a static initializer', 'class { static x = (globalThis.ran = true) }'],
+    ['a computed key', 'class { [(globalThis.ran = true, "m")]() {} }'],
+    ['an extends expression', 'class extends (globalThis.ran = true, Object) {}'],
+  ])('a class with %s is refused unless the payload is trusted', async (_, source) => {
+    marker.ran = false;
+    const error = await deserializeClosure(withSource(source)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadError);
+    expect((error as Error).message).toMatch(/runs code when it is rebuilt/);
+    expect(marker.ran).toBe(false);
+    // the same source, from this process: rebuilt, and its static code runs
+    await deserializeClosure(withSource(source), { trusted: true });
+    expect(marker.ran).toBe(true);
+    // and refused again, untrusted, though now compiled and cached
+    marker.ran = false;
+    await expect(deserializeClosure(withSource(source))).rejects.toThrow(/runs code/);
+    expect(marker.ran).toBe(false);
+  });
+
+  it("esbuild's keepNames static block is not code of the payload's", async () => {
+    const fn = await deserializeClosure(
+      rehashed({
+        ...make(),
+        functions: [
+          {
+            ...make().functions[0]!,
+            source: 'class A { static { __name(this, "A"); } }',
+            helpers: ['__name'],
+          },
+        ],
+      }),
+    );
+    expect(fn.name).toBe('A');
+  });
+
+  it('a source is parsed as the worker compiles it, as script code, where <!-- starts a comment', async () => {
+    // as module code `x <!--x` is `x < !--x`, one arrow; as script code, an arrow and a comment
+    const error = await deserializeClosure(withSource('(x) => x <!--x')).catch((e: unknown) => e);
+    expect((error as PayloadError).field).toBe('functions.0.source');
+    // (a function compiled as module code keeps `x <!--x` in its source: analyzed as such)
+    expect(() => analyzeSource('(x) => x <!--x', 'fn')).toThrow(/fn uses `<!--` or `-->`/);
+  });
+
+  it.each(['eval', 'Function', 'globalThis.eval', 'global.Function'])(
+    'a payload may not name %s as a native',
+    async (native) => {
+      const error = await deserializeClosure(rehashed({ ...make(), root: { native } })).catch(
+        (e: unknown) => e,
+      );
+      expect((error as PayloadError).field).toMatch(/^root/);
+    },
+  );
+
+  it('capturing eval or Function is refused at the call site', () => {
+    const call = new Function('return () => f("1")')();
+    // biome-ignore lint/security/noGlobalEval: captured, to be refused; never called
+    expect(() => serializeClosure(call, capture({ f: globalThis.eval }))).toThrow(
+      /compiles code from strings/,
+    );
+    expect(() => serializeClosure(call, capture({ f: Function }))).toThrow(
+      /compiles code from strings/,
+    );
+  });
+
+  it.each(['data:text/javascript,globalThis.ran=true', 'http://example.test/x.js', 'lodash'])(
+    'a module URL that is not a builtin or a file is refused: %s',
+    async (url) => {
+      marker.ran = false;
+      const payload = rehashed({ ...make(), modules: [{ url }] });
+      const error = await deserializeClosure(payload).catch((e: unknown) => e);
+      expect((error as PayloadError).field).toBe('modules.0.url');
+      expect(marker.ran).toBe(false);
+    },
+  );
+
+  it('moduleRef of a data: URL is refused at the call site', () => {
+    expect(() => moduleRef('data:text/javascript,export default 1')).toThrow(/not to a file/);
+  });
+
+  it('deeply nested input is a PayloadError, not a RangeError', async () => {
+    const deepJson = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const body = Buffer.from(deepJson);
+    const frame = Buffer.alloc(4 + body.length);
+    frame.writeUInt32LE(body.length, 0);
+    body.copy(frame, 4);
+    await expect(deserializeClosure(frame)).rejects.toBeInstanceOf(PayloadError);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { deep };
+    await expect(deserializeClosure({ ...make(), values: deep })).rejects.toBeInstanceOf(
+      PayloadError,
     );
   });
 });

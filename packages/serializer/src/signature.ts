@@ -1,13 +1,39 @@
 // Authenticating a payload that crosses a process or machine boundary: an HMAC-SHA256, with a
 // secret both sides share, over the payload's content hash (which covers everything else).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PayloadError } from './errors.js';
+import { ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
 import type { Payload } from './payload.js';
 
 export type Secret = string | Buffer;
 
+/** The shortest secret accepted: an HMAC key shorter than its hash's block gives away strength. */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Throws unless `secret` is a string or Buffer of at least 32 bytes: an empty or short key is one
+ * anyone can guess, and with it run code on every worker. `option` names where it was given.
+ */
+export function checkSecret(secret: unknown, option: string): asserts secret is Secret {
+  const bytes =
+    typeof secret === 'string'
+      ? Buffer.byteLength(secret)
+      : Buffer.isBuffer(secret)
+        ? secret.byteLength
+        : undefined;
+  if (bytes === undefined || bytes < MIN_SECRET_BYTES) {
+    const got =
+      bytes === undefined ? (secret === undefined ? 'nothing' : typeof secret) : `${bytes} bytes`;
+    throw new ClosurePoolError(
+      ErrorCode.INVALID_ARGUMENT,
+      `Expected \`${option}\` to be a secret of at least ${MIN_SECRET_BYTES} bytes (a string or Buffer), got ${got}. ` +
+        "Generate one with `node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"` and give the same to the pool and its workers.",
+    );
+  }
+}
+
 /** The payload with its `signature`. */
 export function signPayload(payload: Payload, secret: Secret): Payload {
+  checkSecret(secret, 'secret');
   return { ...payload, signature: hmac(payload.hash, secret) };
 }
 
@@ -38,6 +64,7 @@ export function verifySignature(
 
 /** The signature for a payload hash: what `signPayload` adds, for senders that keep the hash apart. */
 export function signatureFor(hash: string, secret: Secret): string {
+  checkSecret(secret, 'secret');
   return hmac(hash, secret);
 }
 

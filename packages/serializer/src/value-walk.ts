@@ -6,7 +6,7 @@
 import { types } from 'node:util';
 import { describe, ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
-import { builtinErrorClasses, CaptureError, ErrorCode } from './errors.js';
+import { builtinErrorClasses } from './errors.js';
 import { ARRAY_PROPS_LIMIT, define, Fix, isIndex, MAX_DEPTH, Place } from './value-format.js';
 import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
 

@@ -21,7 +21,7 @@ export const redisHop: Scenario = {
       };
     }
     const items = Array.from({ length: 200 }, (_, i) => i);
-    const secret = 'bench';
+    const secret = 'a bench secret, at least 32 bytes long';
     const queue = 'closure-pool-bench';
     const cluster = await startLocalCluster({ queue, secret, workers: 1, threads: cores });
     const local = new ClosurePool({ threads: cores });
