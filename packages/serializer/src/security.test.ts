@@ -50,6 +50,29 @@ describe('signed payloads', () => {
   });
 });
 
+describe('the signature is checked before anything is compiled', () => {
+  const secret = 'a shared secret of at least 32 bytes';
+  const marking = () =>
+    rehashed({
+      ...make(),
+      functions: [
+        { ...make().functions[0]!, source: 'class { static { globalThis.ran = true } }' },
+      ],
+    });
+
+  it('a payload whose class would leave a mark, signed with another secret: refused, no mark', async () => {
+    marker.ran = false;
+    const forged = signPayload(marking(), 'another secret, also 32 bytes or more');
+    await expect(deserializeClosure(forged, { secret })).rejects.toThrow(
+      /signature does not match/,
+    );
+    expect(marker.ran).toBe(false);
+    // the same payload signed with the secret is rebuilt, and leaves its mark: the check above is real
+    await deserializeClosure(signPayload(marking(), secret), { secret });
+    expect(marker.ran).toBe(true);
+  });
+});
+
 describe('secrets', () => {
   it.each([
     ['empty', ''],
