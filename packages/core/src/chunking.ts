@@ -54,6 +54,8 @@ export class ChunkSource {
   private readonly isAsync: boolean;
   private index = 0;
   private done = false;
+  /** The input's own error, thrown once the items read before it are handed out. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     items: Items<unknown>,
@@ -76,15 +78,28 @@ export class ChunkSource {
     }
   }
 
-  /** The next chunk, or undefined when the input is exhausted. */
+  /**
+   * The next chunk, or undefined when the input is exhausted. When the input throws, the items
+   * read before are still a chunk, and the error is thrown by the call after it (as Python's
+   * `imap` yields what it read, then raises).
+   */
   async next(): Promise<Chunk | undefined> {
+    if (this.failure) throw this.failure.error;
     if (this.done) return undefined;
     const want = this.size();
     const items: unknown[] = [];
     while (items.length < want) {
-      const step = this.isAsync
-        ? await this.iterator.next()
-        : (this.iterator as Iterator<unknown>).next();
+      let step: IteratorResult<unknown>;
+      try {
+        step = this.isAsync
+          ? await this.iterator.next()
+          : (this.iterator as Iterator<unknown>).next();
+      } catch (error) {
+        this.done = true;
+        if (items.length === 0) throw error;
+        this.failure = { error };
+        break;
+      }
       if (step.done) {
         this.done = true;
         break;

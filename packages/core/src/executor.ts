@@ -33,6 +33,8 @@ export interface PiscinaExecutorOptions {
 export class PiscinaExecutor implements Executor {
   readonly concurrency: number;
   private readonly piscina: Piscina;
+  /** How to fail each chunk in flight. */
+  private readonly inFlight = new Set<(reason: unknown) => void>();
 
   constructor(options: PiscinaExecutorOptions) {
     this.concurrency = options.threads;
@@ -45,10 +47,29 @@ export class PiscinaExecutor implements Executor {
       workerData: { cacheBytes: options.cacheBytes } satisfies WorkerSettings,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
+    // Piscina reports a thread it cannot make sense of (a function broke the thread's own code)
+    // as an 'error' event, which unhandled would crash the calling process: the chunks in flight
+    // fail instead, as on a thread's death, and their calls carry on
+    this.piscina.on('error', (error: unknown) => {
+      for (const reject of [...this.inFlight]) reject(error);
+      this.inFlight.clear();
+    });
   }
 
   run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array> {
-    return this.piscina.run(task, signal ? { signal } : {});
+    return new Promise((resolve, reject) => {
+      this.inFlight.add(reject);
+      this.piscina.run(task, signal ? { signal } : {}).then(
+        (reply) => {
+          this.inFlight.delete(reject);
+          resolve(reply);
+        },
+        (error) => {
+          this.inFlight.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
 
   close(): Promise<void> {

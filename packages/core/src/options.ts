@@ -84,6 +84,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
       `Expected the pool options to be an object, got ${String(options)} (${typeof options}).`,
     );
   }
+  checkKnownKeys(options, poolOptionNames, 'pool');
   const threads = options.threads ?? availableParallelism();
   positiveInteger('threads', threads, false);
   const idleTimeout = options.idleTimeout ?? 30_000;
@@ -105,6 +106,7 @@ export function checkCallOptions(options: CallOptions = {}): void {
       `Expected the call options to be an object, got ${String(options)} (${typeof options}).`,
     );
   }
+  checkKnownKeys(options, callOptionNames, 'call');
   if (options.chunkSize !== undefined) positiveInteger('chunkSize', options.chunkSize, false);
   if (options.timeout !== undefined) {
     if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
@@ -143,4 +145,71 @@ function nonNegative(name: string, value: unknown): void {
       `Expected \`${name}\` to be a number of milliseconds from 0 up, got \`${String(value)}\` (${typeof value}).`,
     );
   }
+}
+
+export const poolOptionNames = [
+  'threads',
+  'idleTimeout',
+  'resourceLimits',
+  'maxQueue',
+  'cacheBytes',
+  'executor',
+] as const;
+export const callOptionNames = ['chunkSize', 'signal', 'timeout', 'onProgress', 'settle'] as const;
+
+/** What users of other pools call our options. */
+const synonyms: Readonly<Record<string, string>> = {
+  maxThreads: 'threads',
+  minThreads: 'threads',
+  numThreads: 'threads',
+  workers: 'threads',
+  processes: 'threads',
+  poolSize: 'threads',
+  concurrency: 'threads',
+  batchSize: 'chunkSize',
+  chunk_size: 'chunkSize',
+  timeoutMs: 'timeout',
+  abortSignal: 'signal',
+  progress: 'onProgress',
+};
+
+/** The known option nearest to `name`: the same but for case, a synonym, or within two edits. */
+export function nearestOption(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const sameCase = known.find((k) => k.toLowerCase() === lower);
+  if (sameCase) return sameCase;
+  const synonym = synonyms[name];
+  if (synonym && known.includes(synonym)) return synonym;
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function checkKnownKeys(options: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = nearestOption(key, known);
+    throw new InvalidArgumentError(
+      `Unknown ${what} option \`${key}\`${near ? `: did you mean \`${near}\`?` : '.'} The ${what} options are ${known.map((k) => `\`${k}\``).join(', ')}.`,
+    );
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

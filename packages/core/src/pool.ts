@@ -24,7 +24,9 @@ import { type Executor, exitCodeOf } from './executor.js';
 import { createLocalExecutor } from './local-executor.js';
 import {
   type CallOptions,
+  callOptionNames,
   checkCallOptions,
+  nearestOption,
   type PoolOptions,
   resolvePoolOptions,
 } from './options.js';
@@ -362,6 +364,16 @@ function splitArgs(rest: unknown[]): Call {
   const [first, second] = rest;
   if (first instanceof Capture || first === undefined)
     return { capture: first, options: (second ?? {}) as CallOptions };
+  if (
+    first !== null &&
+    typeof first === 'object' &&
+    typeof (first as Iterable<unknown>)[Symbol.iterator] === 'function'
+  ) {
+    throw new InvalidArgumentError(
+      'The third argument is a second input, but a map takes one: closure-pool reads the third argument as capture({ … }) or options. ' +
+        "For Python's map(f, xs, ys), zip the inputs and use starmap: pool.starmap(f, xs.map((x, i) => [x, ys[i]])).",
+    );
+  }
   if (rest.length > 1) {
     throw new InvalidArgumentError(
       'Expected the third argument to be capture({ … }) when options follow it; wrap the variables in capture().',
@@ -373,6 +385,13 @@ function splitArgs(rest: unknown[]): Call {
     Object.keys(first).some((k) => !optionNames.has(k))
   ) {
     const names = Object.keys(first).filter((k) => !optionNames.has(k));
+    const typo = names
+      .map((n) => [n, nearestOption(n, callOptionNames)] as const)
+      .find(([, k]) => k);
+    if (typo)
+      throw new InvalidArgumentError(
+        `Unknown call option \`${typo[0]}\`: did you mean \`${typo[1]}\`? To capture variables instead, wrap them: capture({ … }).`,
+      );
     throw new InvalidArgumentError(
       `The third argument has ${names.map((n) => `\`${n}\``).join(', ')}, which are not call options. ` +
         `To capture variables, wrap them: capture({ ${names.join(', ')} }).`,
@@ -381,7 +400,7 @@ function splitArgs(rest: unknown[]): Call {
   return { capture: undefined, options: first as CallOptions };
 }
 
-const optionNames = new Set(['chunkSize', 'signal', 'timeout', 'onProgress', 'settle']);
+const optionNames = new Set<string>(callOptionNames);
 
 function unwrap(outcome: Outcome): unknown {
   if (!outcome.ok) throw outcome.error;

@@ -3,6 +3,7 @@
 import { deserialize } from 'node:v8';
 import { ErrorCode } from '@closure-pool/serializer';
 import type { Chunk, ChunkSource } from './chunking.js';
+import { uncloneableItems } from './cloneable.js';
 import { type ErrorRecord, fromErrorRecord } from './error-record.js';
 import { TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
 import { type Executor, exitCodeOf } from './executor.js';
@@ -69,6 +70,8 @@ export class ChunkRunner {
   private failure: { error: unknown } | undefined;
   /** The first item that failed, when the call does not settle: thrown if the consumer never reached it. */
   private itemFailure: TaskError | undefined;
+  /** The input's own error: thrown once every item read before it has its outcome. */
+  private inputFailure: { error: unknown } | undefined;
   private events = 0;
   private waiter: (() => void) | undefined;
   private completed = 0;
@@ -117,6 +120,7 @@ export class ChunkRunner {
       if (this.events !== seen || this.ready.length > 0 || this.failure) continue;
       if (this.running.size === 0) {
         if (this.itemFailure) throw this.itemFailure;
+        if (this.inputFailure) throw this.inputFailure.error;
         return undefined;
       }
       await new Promise<void>((resolve) => {
@@ -176,8 +180,9 @@ export class ChunkRunner {
         try {
           chunk = await this.spec.source.next();
         } catch (error) {
-          this.failure ??= { error };
-          this.stop();
+          // the items read before keep running; the error comes after their outcomes
+          this.inputFailure ??= { error };
+          this.sourceDone = true;
           return;
         }
         if (this.stopped) return;
@@ -226,6 +231,7 @@ export class ChunkRunner {
       this.wake();
       return;
     }
+    if ((reason as Error)?.name === 'DataCloneError' && this.failUncloneable(run.chunk)) return;
     // the thread died or was stopped mid-chunk: the running item fails; the items after it run
     // again elsewhere, and so do the ones before it, whose results died with the thread
     const { chunk } = run;
@@ -239,6 +245,36 @@ export class ChunkRunner {
     if (position + 1 < chunk.items.length)
       this.retry.push({ start: index + 1, items: chunk.items.slice(position + 1) });
     this.emit({ start: index, outcomes: [{ ok: false, error }] });
+  }
+
+  /**
+   * The chunk could not be posted, so nothing of it ran: the items that cannot be cloned fail,
+   * each with the DataCloneError and where in it the culprit is, and the others go again.
+   * False when no single item is at fault.
+   */
+  private failUncloneable(chunk: Chunk): boolean {
+    const bad = uncloneableItems(chunk.items);
+    if (bad.length === 0) return false;
+    let from = 0;
+    for (const { position } of bad) {
+      if (position > from)
+        this.retry.push({ start: chunk.start + from, items: chunk.items.slice(from, position) });
+      from = position + 1;
+    }
+    if (from < chunk.items.length)
+      this.retry.push({ start: chunk.start + from, items: chunk.items.slice(from) });
+    for (const { position, error, path } of bad) {
+      const index = chunk.start + position;
+      const where = path ? ` (at item${path})` : '';
+      const message = `Item ${index} cannot be sent to a worker thread${where}: ${(error as Error).message} Items must be what structuredClone accepts.`;
+      this.emit({
+        start: index,
+        outcomes: [
+          { ok: false, error: new TaskError(index, error, ErrorCode.ITEM_NOT_CLONEABLE, message) },
+        ],
+      });
+    }
+    return true;
   }
 
   private emit(range: Range): void {

@@ -1,0 +1,113 @@
+// Pool semantics a Python user relies on (CPython's _test_multiprocessing and pathos expect them):
+// what an input that fails yields first, which item is blamed, and options checked like arguments.
+import { ErrorCode } from '@closure-pool/serializer';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, TaskError, WorkerCrashedError } from './errors.js';
+import { ClosurePool } from './pool.js';
+
+const pool = new ClosurePool({ threads: 2 });
+afterAll(() => pool.close());
+
+/** Yields 0..n-1, then throws, as a generator over a broken source would. */
+function* failingAfter(n: number) {
+  for (let i = 0; i < n; i++) yield i;
+  throw new RangeError(`input broke after ${n}`);
+}
+
+async function drain<T>(iterator: AsyncIterable<T>): Promise<{ seen: T[]; error: unknown }> {
+  const seen: T[] = [];
+  try {
+    for await (const value of iterator) seen.push(value);
+  } catch (error) {
+    return { seen, error };
+  }
+  return { seen, error: undefined };
+}
+
+describe('an input that throws', () => {
+  it('imap yields every result computed before, in order, then throws the input’s error', async () => {
+    const { seen, error } = await drain(pool.imap((x: number) => x * 10, failingAfter(7)));
+    expect(seen).toEqual([0, 10, 20, 30, 40, 50, 60]);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe('input broke after 7');
+  });
+
+  it('imapUnordered yields them all too, then throws', async () => {
+    const { seen, error } = await drain(pool.imapUnordered((x: number) => x + 1, failingAfter(5)));
+    expect([...seen].sort()).toEqual([1, 2, 3, 4, 5]);
+    expect((error as Error).message).toBe('input broke after 5');
+  });
+
+  it('map rejects with the input’s error', async () => {
+    await expect(pool.map((x: number) => x, failingAfter(3))).rejects.toThrow(
+      'input broke after 3',
+    );
+  });
+});
+
+describe('exact blame', () => {
+  it('an item that cannot be cloned fails alone, with the DataCloneError and where it is', async () => {
+    const items = [1, { label: 'two', handler: () => 2 }, 3];
+    const results = await pool.map((x: unknown) => x, items, { settle: true, chunkSize: 3 });
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 1 });
+    expect(results[2]).toEqual({ status: 'fulfilled', value: 3 });
+    const reason = (results[1] as PromiseRejectedResult).reason as TaskError;
+    expect(reason).toBeInstanceOf(TaskError);
+    expect(reason).not.toBeInstanceOf(WorkerCrashedError);
+    expect(reason.index).toBe(1);
+    expect(reason.code).toBe(ErrorCode.ITEM_NOT_CLONEABLE);
+    expect(reason.message).toMatch(/Item 1 cannot be sent to a worker thread \(at item\.handler\)/);
+    expect((reason.cause as Error).name).toBe('DataCloneError');
+  });
+
+  it('without settle, the call rejects with that item’s error', async () => {
+    const error = await pool
+      .map((x: unknown) => x, [1, 2, Symbol('s'), 4], { chunkSize: 4 })
+      .catch((e: unknown) => e);
+    expect((error as TaskError).index).toBe(2);
+    expect((error as TaskError).code).toBe(ErrorCode.ITEM_NOT_CLONEABLE);
+  });
+
+  it('an error thrown with a property that cannot be cloned is that item’s TaskError', async () => {
+    const results = await pool.map(
+      (x: number) => {
+        if (x === 1) throw Object.assign(new Error('bad'), { detail: { fn: () => 1 } });
+        return x;
+      },
+      [0, 1, 2],
+      { settle: true, chunkSize: 3 },
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const reason = (results[1] as PromiseRejectedResult).reason as TaskError;
+    expect(reason).not.toBeInstanceOf(WorkerCrashedError);
+    expect(reason.index).toBe(1);
+    expect((reason.cause as Error).message).toBe('bad');
+  });
+});
+
+describe('options checked like arguments', () => {
+  it.each([
+    [{ maxThreads: 4 }, /Unknown pool option `maxThreads`: did you mean `threads`\?/],
+    [{ processes: 4 }, /did you mean `threads`\?/],
+    [{ threds: 4 }, /did you mean `threads`\?/],
+    [{ colour: 'red' }, /Unknown pool option `colour`\. The pool options are `threads`/],
+  ])('new ClosurePool(%o) is refused, naming the nearest option', (options, message) => {
+    expect(() => new ClosurePool(options as never)).toThrow(InvalidArgumentError);
+    expect(() => new ClosurePool(options as never)).toThrow(message);
+  });
+
+  it('a misspelt call option says so, instead of advising capture()', async () => {
+    await expect(pool.map((x: number) => x, [1], { chunksize: 10 } as never)).rejects.toThrow(
+      /Unknown call option `chunksize`: did you mean `chunkSize`\?/,
+    );
+    await expect(
+      pool.map((x: number) => x, [1], undefined, { timout: 10 } as never),
+    ).rejects.toThrow(/did you mean `timeout`\?/);
+  });
+
+  it("pathos' map(f, xs, ys) is explained: zip the inputs and use starmap", async () => {
+    await expect(
+      pool.map((x: number, y: number) => x + y, [1, 2], [3, 4] as never),
+    ).rejects.toThrow(/map\(f, xs, ys\), zip the inputs and use starmap/);
+  });
+});
