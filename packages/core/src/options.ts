@@ -27,6 +27,13 @@ export interface PoolOptions {
    */
   readonly maxQueue?: number;
   /**
+   * Longest time a thread may take to rebuild a closure — compile it and import the modules it
+   * names with `moduleRef` — in milliseconds. Past it, the items of that chunk fail with a
+   * `TaskError` (code `LOAD_TIMEOUT`) naming the modules, and the thread is replaced.
+   * @default 60_000
+   */
+  readonly loadTimeout?: number;
+  /**
    * Bytes of recent payloads kept on each side of the thread boundary: encoded closures on the
    * calling thread, and rebuilt closures with their captured values in each worker thread. An
    * equal capture sent again costs a lookup instead of a copy; a capture larger than this is
@@ -76,6 +83,7 @@ export interface ResolvedPoolOptions {
   readonly resourceLimits: ResourceLimits | undefined;
   readonly maxQueue: number;
   readonly cacheBytes: number;
+  readonly loadTimeout: number;
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
@@ -97,7 +105,20 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
       `Expected \`cacheBytes\` to be a number of bytes from 0 up, got \`${String(cacheBytes)}\` (${typeof cacheBytes}).`,
     );
   }
-  return { threads, idleTimeout, resourceLimits: options.resourceLimits, maxQueue, cacheBytes };
+  const loadTimeout = options.loadTimeout ?? 60_000;
+  if (typeof loadTimeout !== 'number' || !(loadTimeout > 0)) {
+    throw new InvalidArgumentError(
+      `Expected \`loadTimeout\` to be a number of milliseconds above 0 (or Infinity), got \`${String(loadTimeout)}\` (${typeof loadTimeout}).`,
+    );
+  }
+  return {
+    threads,
+    idleTimeout,
+    resourceLimits: options.resourceLimits,
+    maxQueue,
+    cacheBytes,
+    loadTimeout,
+  };
 }
 
 export function checkCallOptions(options: CallOptions = {}): void {
@@ -153,6 +174,7 @@ export const poolOptionNames = [
   'resourceLimits',
   'maxQueue',
   'cacheBytes',
+  'loadTimeout',
   'executor',
 ] as const;
 export const callOptionNames = ['chunkSize', 'signal', 'timeout', 'onProgress', 'settle'] as const;

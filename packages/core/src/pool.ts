@@ -1,7 +1,9 @@
 // [main] ClosurePool: Python's Pool API (map, imap, imapUnordered, starmap, apply) over an executor.
 import {
+  BoundedCache,
   Capture,
   createPayloadCache,
+  type EncodedClosure,
   encodeClosure,
   type PayloadCache,
 } from '@closure-pool/serializer';
@@ -36,7 +38,7 @@ import { ChunkRunner, type Outcome, type Range, readReply } from './runner.js';
 type Settled<R> = PromiseSettledResult<Awaited<R>>;
 type Settling = CallOptions & { readonly settle: true };
 type Throwing = CallOptions & { readonly settle?: false };
-type Call = { capture: Capture | undefined; options: CallOptions };
+type Call = { capture: Capture | undefined; options: CallOptions; payload?: EncodedClosure };
 
 /** A pool of worker threads that runs ordinary closures: `await pool.map((x) => x ** y, xs, capture({ y }))`. */
 export class ClosurePool implements AsyncDisposable {
@@ -51,10 +53,14 @@ export class ClosurePool implements AsyncDisposable {
   private closed = false;
   /** Recent payloads: an equal capture sent again shares one frame, and the threads' cached closure. */
   private readonly payloads: PayloadCache;
+  private readonly loadTimeout: number;
+  /** Payloads a call has loaded: `apply` of one of these may skip the watched path. */
+  private readonly loaded = new BoundedCache<string, true>(1024);
 
   constructor(options: PoolOptions = {}) {
     const resolved = resolvePoolOptions(options);
     this.payloads = createPayloadCache(resolved.cacheBytes);
+    this.loadTimeout = resolved.loadTimeout;
     assertCodeGeneration();
     this.resourceLimits = resolved.resourceLimits;
     this.executor = options.executor ?? createLocalExecutor(options);
@@ -133,14 +139,19 @@ export class ClosurePool implements AsyncDisposable {
         `Expected the arguments to be an array, like [1, 2], got ${typeof args}.`,
       );
     const { capture, options } = splitArgs(rest);
-    if (options?.timeout !== undefined || options?.onProgress !== undefined) {
-      const [result] = await this.collect(fn, [args], 'spread', {
-        capture,
-        options: { ...options, settle: false, chunkSize: 1 },
-      });
-      return result;
-    }
-    return this.callDirectly(fn, args, { capture, options });
+    this.check(fn, options);
+    const payload = encodeClosure(fn, capture, { cache: this.payloads });
+    // the first call of a payload is watched, so that loadTimeout bounds its loading; later ones
+    // (nothing to watch: no timeout, no progress) go direct, at the thread pool's own latency
+    if (this.loaded.get(payload.id) && options.timeout === undefined && !options.onProgress)
+      return this.callDirectly(payload, args, options);
+    const [result] = await this.collect(fn, [args], 'spread', {
+      capture,
+      options: { ...options, settle: false, chunkSize: 1 },
+      payload,
+    });
+    this.loaded.set(payload.id, true);
+    return result;
   }
 
   /** Like `map`, streaming: results in input order as they are ready; the input is read lazily. */
@@ -236,12 +247,10 @@ export class ClosurePool implements AsyncDisposable {
    * is then close to the thread pool's own.
    */
   private async callDirectly(
-    fn: Function,
+    payload: EncodedClosure,
     args: unknown[],
-    { capture, options }: Call,
+    options: CallOptions,
   ): Promise<unknown> {
-    this.check(fn, options);
-    const payload = encodeClosure(fn, capture, { cache: this.payloads });
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     const task: ChunkTask = {
@@ -307,11 +316,11 @@ export class ClosurePool implements AsyncDisposable {
     fn: Function,
     items: Items<unknown>,
     mode: CallMode,
-    { capture, options }: Call,
+    { capture, options, payload: encoded }: Call,
     canDispatch?: () => boolean,
   ): () => ChunkRunner {
     this.check(fn, options);
-    const payload = encodeClosure(fn, capture, { cache: this.payloads });
+    const payload = encoded ?? encodeClosure(fn, capture, { cache: this.payloads });
     const total = knownLength(items);
     const adaptive =
       options.chunkSize === undefined && total === undefined ? new AdaptiveChunkSize() : undefined;
@@ -328,6 +337,7 @@ export class ClosurePool implements AsyncDisposable {
         onChunkDone: adaptive ? (n, ms) => adaptive.record(n, ms) : undefined,
         settle: options.settle === true,
         timeout: options.timeout,
+        loadTimeout: this.loadTimeout,
         signal: options.signal,
         onProgress: options.onProgress,
         total,

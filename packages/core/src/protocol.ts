@@ -22,7 +22,8 @@ export interface WorkerSettings {
  * Shared state of one pool call, read and written by both sides without messages:
  * `state[0]` is the stop flag (the worker starts no further item once it is set), and for each
  * in-flight slot `state[1 + slot]` counts items finished and `startedAt[slot]` says when the
- * current item started (ms since the epoch, 0 while the chunk waits in the queue).
+ * closure started loading (negated, while it loads) or the current item started (ms since the
+ * epoch; 0 while the chunk waits in the queue).
  */
 export interface CallState {
   readonly state: Int32Array;

@@ -1,7 +1,7 @@
 // [main] Runs one pool call: keeps a bounded window of chunks in flight, notices timeouts and
 // crashed threads through shared memory, and hands back finished ranges of items in completion order.
 import { deserialize } from 'node:v8';
-import { ErrorCode } from '@closure-pool/serializer';
+import { ErrorCode, parsePayload } from '@closure-pool/serializer';
 import type { Chunk, ChunkSource } from './chunking.js';
 import { uncloneableItems } from './cloneable.js';
 import { type ErrorRecord, fromErrorRecord } from './error-record.js';
@@ -36,6 +36,8 @@ export interface RunSpec {
   readonly onChunkDone?: (items: number, elapsedMs: number) => void;
   readonly settle: boolean;
   readonly timeout: number | undefined;
+  /** Longest time a thread may take to rebuild the closure (compile it, import its modules). */
+  readonly loadTimeout: number;
   readonly signal: AbortSignal | undefined;
   readonly onProgress: ((progress: Progress) => void) | undefined;
   readonly total: number | undefined;
@@ -51,7 +53,8 @@ interface Running {
   readonly chunk: Chunk;
   readonly slot: number;
   readonly controller: AbortController | undefined;
-  timedOut: boolean;
+  /** Stopped for running past `timeout` (an item) or `loadTimeout` (the closure's loading). */
+  timedOut: false | 'item' | 'load';
 }
 
 const progressIntervalMs = 200;
@@ -76,7 +79,9 @@ export class ChunkRunner {
   private waiter: (() => void) | undefined;
   private completed = 0;
   private reported = 0;
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** Watches for items and loads past their bounds; runs until the last chunk of the call ends. */
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
   /** Stops every running chunk of the call at once; only a call with a signal can be aborted. */
   private readonly controller: AbortController | undefined;
   private readonly onAbort = () => this.abort(this.spec.signal!.reason, abortGraceMs);
@@ -96,12 +101,15 @@ export class ChunkRunner {
       if (spec.signal.aborted) this.abort(spec.signal.reason);
       else spec.signal.addEventListener('abort', this.onAbort, { once: true });
     }
-    if (spec.timeout !== undefined) {
-      const every = Math.max(5, Math.min(spec.timeout / 4, 250));
-      this.timers.push(setInterval(() => this.checkTimeouts(), every).unref());
+    if (spec.timeout !== undefined || Number.isFinite(spec.loadTimeout)) {
+      const every = Math.max(
+        5,
+        Math.min((spec.timeout ?? spec.loadTimeout) / 4, spec.loadTimeout / 4, 250),
+      );
+      this.timeoutTimer = setInterval(() => this.checkTimeouts(), every).unref();
     }
     if (spec.onProgress)
-      this.timers.push(setInterval(() => this.reportProgress(true), progressIntervalMs).unref());
+      this.progressTimer = setInterval(() => this.reportProgress(true), progressIntervalMs).unref();
   }
 
   /** Whether each item's outcome is handed out (settle) rather than the first failure thrown. */
@@ -161,7 +169,9 @@ export class ChunkRunner {
     if (this.disposed) return;
     this.disposed = true;
     this.stop();
-    for (const timer of this.timers) clearInterval(timer);
+    // the timeout checks go on until the chunks still running end: a chunk left running by an
+    // ended call is still bounded, so that it cannot hold its thread for ever
+    clearInterval(this.progressTimer);
     this.spec.signal?.removeEventListener('abort', this.onAbort);
     this.reportProgress(false);
     this.settleIfIdle();
@@ -199,8 +209,9 @@ export class ChunkRunner {
     const slot = this.freeSlots.pop()!;
     Atomics.store(this.call.state, 1 + slot, 0);
     this.call.startedAt[slot] = 0;
-    // a chunk needs a signal of its own only to be stopped alone, when it runs past the timeout
-    const controller = this.spec.timeout === undefined ? this.controller : new AbortController();
+    // a chunk needs a signal of its own only to be stopped alone, when it runs past a bound
+    const bounded = this.spec.timeout !== undefined || Number.isFinite(this.spec.loadTimeout);
+    const controller = bounded ? new AbortController() : this.controller;
     const run: Running = { chunk, slot, controller, timedOut: false };
     this.running.set(slot, run);
     const task = {
@@ -232,14 +243,19 @@ export class ChunkRunner {
       return;
     }
     if ((reason as Error)?.name === 'DataCloneError' && this.failUncloneable(run.chunk)) return;
+    if (run.timedOut === 'load') {
+      this.failLoad(run.chunk);
+      return;
+    }
     // the thread died or was stopped mid-chunk: the running item fails; the items after it run
     // again elsewhere, and so do the ones before it, whose results died with the thread
     const { chunk } = run;
     const position = Math.min(Atomics.load(this.call.state, 1 + run.slot), chunk.items.length - 1);
     const index = chunk.start + position;
-    const error = run.timedOut
-      ? new TaskTimeoutError(index, this.spec.timeout!)
-      : new WorkerCrashedError(index, reason, exitCodeOf(reason), this.spec.resourceLimits);
+    const error =
+      run.timedOut === 'item'
+        ? new TaskTimeoutError(index, this.spec.timeout!)
+        : new WorkerCrashedError(index, reason, exitCodeOf(reason), this.spec.resourceLimits);
     if (position > 0)
       this.retry.push({ start: chunk.start, items: chunk.items.slice(0, position) });
     if (position + 1 < chunk.items.length)
@@ -303,18 +319,39 @@ export class ChunkRunner {
   }
 
   private settleIfIdle(): void {
-    if (this.stopped && this.running.size === 0) this.resolveFinished();
+    if (this.stopped && this.running.size === 0) {
+      clearInterval(this.timeoutTimer);
+      this.resolveFinished();
+    }
   }
 
   private checkTimeouts(): void {
     const now = Date.now();
     for (const run of this.running.values()) {
       const started = this.call.startedAt[run.slot]!;
-      if (!run.timedOut && started > 0 && now - started > this.spec.timeout!) {
-        run.timedOut = true;
-        run.controller?.abort();
-      }
+      if (run.timedOut) continue;
+      if (started < 0 && now + started > this.spec.loadTimeout) run.timedOut = 'load';
+      else if (started > 0 && this.spec.timeout !== undefined && now - started > this.spec.timeout)
+        run.timedOut = 'item';
+      if (run.timedOut) run.controller?.abort();
     }
+  }
+
+  /** The closure did not load within `loadTimeout`: the chunk's items fail, naming what it imports. */
+  private failLoad(chunk: Chunk): void {
+    let modules = '';
+    try {
+      const urls = parsePayload(this.spec.payload.frame).body.modules.map((m) => m.url);
+      if (urls.length > 0) modules = ` (importing ${urls.join(', ')})`;
+    } catch {
+      // the frame is this process's own: it parses
+    }
+    const outcomes = chunk.items.map((_, position): Outcome => {
+      const index = chunk.start + position;
+      const message = `Item ${index}: loading the closure${modules} took longer than loadTimeout (${this.spec.loadTimeout} ms); its thread was stopped and replaced.`;
+      return { ok: false, error: new TaskError(index, undefined, ErrorCode.LOAD_TIMEOUT, message) };
+    });
+    this.emit({ start: chunk.start, outcomes });
   }
 
   private reportProgress(includeRunning: boolean): void {

@@ -1,6 +1,10 @@
 // Pool semantics a Python user relies on (CPython's _test_multiprocessing and pathos expect them):
 // what an input that fails yields first, which item is blamed, and options checked like arguments.
-import { ErrorCode } from '@closure-pool/serializer';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { capture, ErrorCode, moduleRef } from '@closure-pool/serializer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, TaskError, WorkerCrashedError } from './errors.js';
 import { ClosurePool } from './pool.js';
@@ -109,5 +113,33 @@ describe('options checked like arguments', () => {
     await expect(
       pool.map((x: number, y: number) => x + y, [1, 2], [3, 4] as never),
     ).rejects.toThrow(/map\(f, xs, ys\), zip the inputs and use starmap/);
+  });
+});
+
+describe('bounded loading', () => {
+  it('a module whose import never settles fails that call once, naming it; later calls are unaffected', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'closure-pool-load-'));
+    const file = join(dir, 'hangs.mjs');
+    writeFileSync(file, 'await new Promise(() => {});\nexport const never = 1;\n');
+    const own = new ClosurePool({ threads: 2, loadTimeout: 300 });
+    try {
+      const hangs = moduleRef<{ never: number }>(pathToFileURL(file).href);
+      const error = await own
+        .map((x: number) => x + hangs.never, [1, 2, 3, 4], capture({ hangs }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskError);
+      expect((error as TaskError).code).toBe(ErrorCode.LOAD_TIMEOUT);
+      expect((error as TaskError).message).toMatch(
+        /hangs\.mjs.*took longer than loadTimeout \(300 ms\)/,
+      );
+      // apply of a closure never loaded is watched too
+      await expect(own.apply(() => hangs.never, [], capture({ hangs }))).rejects.toThrow(
+        /loadTimeout/,
+      );
+      expect(await own.map((x: number) => x * 2, [1, 2, 3, 4])).toEqual([2, 4, 6, 8]);
+      expect(await own.apply((a: number) => a + 1, [1])).toBe(2);
+    } finally {
+      await own.terminate();
+    }
   });
 });

@@ -61,7 +61,12 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Ui
   let fn: Function;
   try {
     const loaded = load(task.payload);
-    fn = typeof loaded === 'function' ? loaded : await loaded;
+    if (typeof loaded === 'function') fn = loaded;
+    else {
+      // loading (compiling, importing modules): a negative start time, which `loadTimeout` bounds
+      if (task.call) task.call.startedAt[task.slot] = -Date.now();
+      fn = await loaded;
+    }
   } catch (error) {
     // the payload cannot be rebuilt: every item of the chunk fails with the same error
     const record = toErrorRecord(error);
