@@ -87,10 +87,11 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Ui
       let value = task.mode === 'spread' ? fn(...(item as unknown[])) : fn(item, index);
       if (value !== null && typeof value === 'object' && typeof value.then === 'function')
         value = await value;
-      values.push(value);
+      // by index, not push(): the function may have replaced Array.prototype.push
+      values[done] = value;
     } catch (error) {
-      values.push(undefined);
-      errors.push([done, toErrorRecord(error)]);
+      values[done] = undefined;
+      errors[errors.length] = [done, toErrorRecord(error)];
     }
     done++;
     if (state) Atomics.store(state, 1 + task.slot, done);
