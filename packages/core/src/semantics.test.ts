@@ -143,3 +143,52 @@ describe('bounded loading', () => {
     }
   });
 });
+
+describe('a function that breaks built-ins its thread relies on', () => {
+  it.each<[string, () => void]>([
+    [
+      'Array.prototype.map',
+      () => {
+        (Array.prototype as { map: unknown }).map = null;
+      },
+    ],
+    [
+      'JSON.parse',
+      () => {
+        (JSON as { parse: unknown }).parse = null;
+      },
+    ],
+    [
+      'Object.prototype.then',
+      () => {
+        // biome-ignore lint/suspicious/noThenProperty: the breakage under test
+        (Object.prototype as { then?: unknown }).then = (resolve: (v: number) => void) =>
+          resolve(42);
+      },
+    ],
+    [
+      'Array.prototype.push',
+      () => {
+        (Array.prototype as { push: unknown }).push = null;
+      },
+    ],
+  ])('replacing %s breaks no later call on its thread', async (_, breaker) => {
+    const own = new ClosurePool({ threads: 1 });
+    try {
+      await own.map(breaker, [1, 2], { settle: true });
+      // a new closure (the decoder runs) and a failing item (its error record is built) still work
+      expect(await own.map((x: number) => x * 2, [1, 2, 3, 4])).toEqual([2, 4, 6, 8]);
+      const failed = await own.map(
+        (x: number) => {
+          if (x === 2) throw new RangeError('two');
+          return [x].map((y) => y + 1)[0];
+        },
+        [1, 2, 3],
+        { settle: true },
+      );
+      expect(failed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    } finally {
+      await own.terminate();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   ErrorCode,
 } from '@closure-pool/serializer/decode';
 import { toErrorRecord } from './error-record.js';
+import { guardIntrinsics } from './intrinsics.js';
 import {
   type ChunkReply,
   type ChunkTask,
@@ -98,6 +99,8 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Ui
     if (task.stopOnError && errors.length > 0) break;
   }
   if (startedAt) startedAt[task.slot] = 0;
+  // the function may have replaced built-ins the reply, Piscina and the next chunks rely on
+  guardIntrinsics();
   return encode({ done, values, errors, elapsedMs: performance.now() - began });
 }
 
