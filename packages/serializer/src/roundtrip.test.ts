@@ -370,6 +370,16 @@ describe('reusing payloads', () => {
     expect(cache.bytes).toBeGreaterThan(1024 * 1024);
   });
 
+  it('a capture of primitives is reused by value, -0 apart from 0, a string apart from a number', async () => {
+    const read = (v: unknown) => encodeClosure(() => v, { v });
+    expect(read(1)).toBe(read(1));
+    expect(read(-0)).not.toBe(read(0));
+    expect(Object.is((await deserializeClosure(read(-0).frame))(), -0)).toBe(true);
+    expect(read('1')).not.toBe(read(1));
+    expect(read(1n)).not.toBe(read(1));
+    expect(read(undefined)).not.toBe(read(null));
+  });
+
   it('two captures of one size used in turn keep their frames', () => {
     const [a, b] = [new Float64Array(1000).fill(1), new Float64Array(1000).fill(2)];
     const read = (t: Float64Array) => encodeClosure(() => t[0], { t });
