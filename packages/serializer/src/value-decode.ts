@@ -2,7 +2,7 @@
 // for and the repairs applied. The bytes may come from anywhere: every part is checked first.
 import { Deserializer } from 'node:v8';
 import { builtinErrorClasses, PayloadError } from './errors.js';
-import { Fix, type Members, Place } from './value-format.js';
+import { define, Fix, type Members, Place } from './value-format.js';
 
 export interface DecodedValues {
   readonly envs: Record<string, unknown>[];
@@ -67,13 +67,7 @@ function replacePlaceholders(holder: unknown, swap: (value: unknown) => unknown)
     for (const key of Object.keys(holder)) {
       const value = (holder as Record<string, unknown>)[key];
       const swapped = swap(value);
-      if (swapped !== value)
-        Object.defineProperty(holder, key, {
-          value: swapped,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+      if (swapped !== value) define(holder, key, swapped);
     }
   } else {
     throw invalid('patches something that is not an object');

@@ -57,8 +57,7 @@ export class ValueWalk {
   private segments: Segment[] = [];
   private anyCopy = false;
   /** Large ArrayBuffers, in the order the serialized values name them. */
-  private readonly buffers: ArrayBuffer[] = [];
-  private readonly bufferSet = new Set<ArrayBuffer>();
+  private readonly buffers = new Set<ArrayBuffer>();
 
   constructor(private readonly host: WalkHost) {}
 
@@ -87,7 +86,7 @@ export class ValueWalk {
       places: this.places,
       fixes: this.fixes,
       allowed: this.allowed,
-      buffers: this.buffers,
+      buffers: [...this.buffers],
     };
   }
 
@@ -146,8 +145,6 @@ export class ValueWalk {
     if (proto === Object.prototype || proto === null) {
       if (proto === null && types.isModuleNamespaceObject(value))
         this.fail(value, refusalOf(value)!);
-      const specifier = proto === null ? undefined : builtinSpecifierOf(value);
-      if (specifier) this.fail(value, reasons.builtinModule(specifier));
       if (proto === null) this.fixes.push([Fix.NULL_PROTO, value]);
       return this.visitProps(value, env);
     }
@@ -219,8 +216,17 @@ export class ValueWalk {
 
   private visitProps(value: object, env: Env, only?: readonly string[]): boolean {
     let copied = false;
+    let moduleChecked = false;
     for (const key of only ?? Object.keys(value)) {
-      if (this.child((value as any)[key], `.${key}`, env)) copied = true;
+      const child = (value as any)[key];
+      // a module's exports hold functions: only then is it worth asking (building the index of
+      // Node's builtins costs ~25 ms, once)
+      if (typeof child === 'function' && !moduleChecked) {
+        moduleChecked = true;
+        const specifier = builtinSpecifierOf(value);
+        if (specifier) this.fail(value, reasons.builtinModule(specifier));
+      }
+      if (this.child(child, `.${key}`, env)) copied = true;
     }
     if (!only) this.noSymbols(value);
     return copied;
@@ -258,10 +264,7 @@ export class ValueWalk {
   }
 
   private largeBuffer(buffer: ArrayBuffer): void {
-    if (buffer.byteLength >= LARGE_BUFFER && !this.bufferSet.has(buffer)) {
-      this.bufferSet.add(buffer);
-      this.buffers.push(buffer);
-    }
+    if (buffer.byteLength >= LARGE_BUFFER) this.buffers.add(buffer);
   }
 
   private noProps(value: object): boolean {
