@@ -63,6 +63,12 @@ export async function startWorkerProcess(
   // payloads this process has fetched, by hash: bounded, since a worker may run for weeks
   const payloads = new BoundedCache<string, Uint8Array>(64, 512 * 1024 * 1024);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // errors a function left behind after its job's reply: the caller has its results, so they are logged here
+  local.onStray(({ kind, error }) =>
+    log(
+      `closure-pool-worker: a function left an error behind (${kind}): ${error.name}: ${error.message}`,
+    ),
+  );
 
   /** The payload a job names: fetched once per hash, its hash and shape checked before any thread sees it. */
   async function payloadFrame(

@@ -60,6 +60,25 @@ export class WorkerCrashedError extends TaskError {
   }
 }
 
+/**
+ * An error a call's function left behind, outside any item's result: thrown by a timer, callback or
+ * event handler it started, or a promise it rejected without awaiting. A call that has not ended
+ * and does not settle fails with it; otherwise the pool emits it as an `'error'` event.
+ */
+export class StrayError extends ClosurePoolError {
+  /** How it reached the thread: `uncaughtException` or `unhandledRejection`. */
+  readonly kind: string;
+  constructor(kind: string, cause: unknown) {
+    super(
+      ErrorCode.STRAY_ERROR,
+      `A function left an error behind, outside the items it returned (${kind}): ${summary(cause)}. ` +
+        'Await the work an item starts (or handle its errors there), so that it fails the item itself.',
+      { cause },
+    );
+    this.kind = kind;
+  }
+}
+
 /** The pool was closed or terminated before this work could run. */
 export class PoolClosedError extends ClosurePoolError {
   constructor(message = 'The pool is closed: it accepts no new work. Create a new ClosurePool.') {

@@ -1,12 +1,24 @@
 // [main] The seam between the pool and the engine that runs chunks. The local Piscina thread pool
 // is the default; another engine (a job queue, a cluster) implements the same four members.
 import { Piscina } from 'piscina';
-import type { ChunkReply, ChunkTask, WorkerSettings } from './protocol.js';
+import {
+  type ChunkReply,
+  type ChunkTask,
+  isStrayReport,
+  type StrayReport,
+  type WorkerSettings,
+} from './protocol.js';
 
 /** Runs chunks somewhere. */
 export interface Executor {
   /** How many chunks can run at once. */
   readonly concurrency: number;
+  /**
+   * Whether its workers share the call's memory (threads of this process): they then report each
+   * item's start and end, and write outcomes to the chunk's log as they go, so that a worker's
+   * death blames only the item it was running.
+   */
+  readonly sharesMemory?: boolean;
   /**
    * Runs one chunk, resolving with the worker's reply (or its `v8.serialize` bytes). When `signal` aborts, a running chunk
    * is stopped (its thread terminated) and the promise rejects; any other rejection means the
@@ -17,6 +29,11 @@ export interface Executor {
   close(): Promise<void>;
   /** Stops now; running chunks reject. */
   destroy(): Promise<void>;
+  /**
+   * Where to send errors a call's function left behind after its chunk ended (a timer's throw):
+   * optional, for engines whose workers report them.
+   */
+  onStray?(listener: (report: StrayReport) => void): void;
 }
 
 export interface PiscinaExecutorOptions {
@@ -27,11 +44,14 @@ export interface PiscinaExecutorOptions {
   readonly workerFile: URL;
   /** Bytes of rebuilt closures each thread keeps. */
   readonly cacheBytes: number;
+  /** Chunks a thread runs before it is replaced. */
+  readonly maxTasksPerThread: number;
 }
 
 /** The default executor: a Piscina pool of worker threads running `worker.js`. */
 export class PiscinaExecutor implements Executor {
   readonly concurrency: number;
+  readonly sharesMemory = true;
   private readonly piscina: Piscina;
   /** How to fail each chunk in flight. */
   private readonly inFlight = new Set<(reason: unknown) => void>();
@@ -44,7 +64,14 @@ export class PiscinaExecutor implements Executor {
       maxThreads: options.threads,
       idleTimeout: options.idleTimeout,
       maxQueue: options.maxQueue,
-      workerData: { cacheBytes: options.cacheBytes } satisfies WorkerSettings,
+      // between chunks a thread's event loop keeps running, as in any Node thread: timers and
+      // promises a function left behind go on (Piscina's default, 'sync', freezes them until the
+      // next chunk arrives, and never reports their rejections)
+      atomics: 'async',
+      workerData: {
+        cacheBytes: options.cacheBytes,
+        maxTasks: options.maxTasksPerThread,
+      } satisfies WorkerSettings,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
     // Piscina reports a thread it cannot make sense of (a function broke the thread's own code)
@@ -54,6 +81,15 @@ export class PiscinaExecutor implements Executor {
       for (const reject of [...this.inFlight]) reject(error);
       this.inFlight.clear();
     });
+    this.piscina.on('message', (message: unknown) => {
+      if (isStrayReport(message)) this.strayListener?.(message);
+    });
+  }
+
+  private strayListener: ((report: StrayReport) => void) | undefined;
+
+  onStray(listener: (report: StrayReport) => void): void {
+    this.strayListener = listener;
   }
 
   run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array> {

@@ -193,19 +193,6 @@ describe('a thread that dies', () => {
     expect(reason.message).toMatch(/The thread running item 1 died because it exited with code 7/);
   });
 
-  it('an uncaught error in a timer fails the item with WorkerCrashedError', async () => {
-    const error = await failure(
-      pool.map(async () => {
-        setTimeout(() => {
-          throw new Error('late boom');
-        }, 1);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }, [1]),
-    );
-    expect(error).toBeInstanceOf(WorkerCrashedError);
-    expect(error.message).toMatch(/uncaught error: Error: late boom/);
-  });
-
   it('running out of memory under resourceLimits fails the item; the next map works', async () => {
     const small = new ClosurePool({ threads: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } });
     try {

@@ -14,6 +14,7 @@ export {
   InvalidArgumentError,
   PayloadError,
   PoolClosedError,
+  StrayError,
   TaskError,
   TaskTimeoutError,
   WorkerCrashedError,

@@ -42,6 +42,13 @@ export interface PoolOptions {
    */
   readonly cacheBytes?: number;
   /**
+   * Chunks a thread runs before it is replaced by a fresh one (Python's `maxtasksperchild`): what
+   * a function leaves on its thread — module state, globals it sets, memory it leaks — is then
+   * dropped every this many chunks. With `chunkSize: 1` a chunk is one item.
+   * @default Infinity (threads are kept)
+   */
+  readonly maxTasksPerThread?: number;
+  /**
    * The engine that runs chunks. The default is a Piscina thread pool built from the options above.
    * @default a PiscinaExecutor
    */
@@ -84,6 +91,7 @@ export interface ResolvedPoolOptions {
   readonly maxQueue: number;
   readonly cacheBytes: number;
   readonly loadTimeout: number;
+  readonly maxTasksPerThread: number;
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
@@ -111,6 +119,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
       `Expected \`loadTimeout\` to be a number of milliseconds above 0 (or Infinity), got \`${String(loadTimeout)}\` (${typeof loadTimeout}).`,
     );
   }
+  const maxTasksPerThread = options.maxTasksPerThread ?? Number.POSITIVE_INFINITY;
+  positiveInteger('maxTasksPerThread', maxTasksPerThread, true);
   return {
     threads,
     idleTimeout,
@@ -118,6 +128,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     maxQueue,
     cacheBytes,
     loadTimeout,
+    maxTasksPerThread,
   };
 }
 
@@ -175,6 +186,7 @@ export const poolOptionNames = [
   'maxQueue',
   'cacheBytes',
   'loadTimeout',
+  'maxTasksPerThread',
   'executor',
 ] as const;
 export const callOptionNames = ['chunkSize', 'signal', 'timeout', 'onProgress', 'settle'] as const;
@@ -193,6 +205,9 @@ const synonyms: Readonly<Record<string, string>> = {
   timeoutMs: 'timeout',
   abortSignal: 'signal',
   progress: 'onProgress',
+  maxtasksperchild: 'maxTasksPerThread',
+  maxTasksPerChild: 'maxTasksPerThread',
+  maxTasksPerWorker: 'maxTasksPerThread',
 };
 
 /** The known option nearest to `name`: the same but for case, a synonym, or within two edits. */

@@ -1,4 +1,5 @@
 // [main] ClosurePool: Python's Pool API (map, imap, imapUnordered, starmap, apply) over an executor.
+import { EventEmitter } from 'node:events';
 import {
   BoundedCache,
   Capture,
@@ -14,11 +15,13 @@ import {
   type Items,
   knownLength,
 } from './chunking.js';
+import { fromErrorRecord } from './error-record.js';
 import {
   ClosurePoolError,
   ErrorCode,
   InvalidArgumentError,
   PoolClosedError,
+  StrayError,
   TaskError,
   WorkerCrashedError,
 } from './errors.js';
@@ -41,7 +44,7 @@ type Throwing = CallOptions & { readonly settle?: false };
 type Call = { capture: Capture | undefined; options: CallOptions; payload?: EncodedClosure };
 
 /** A pool of worker threads that runs ordinary closures: `await pool.map((x) => x ** y, xs, capture({ y }))`. */
-export class ClosurePool implements AsyncDisposable {
+export class ClosurePool extends EventEmitter implements AsyncDisposable {
   /** How many items run at once. */
   readonly threads: number;
   private readonly executor: Executor;
@@ -56,15 +59,43 @@ export class ClosurePool implements AsyncDisposable {
   private readonly loadTimeout: number;
   /** Payloads a call has loaded: `apply` of one of these may skip the watched path. */
   private readonly loaded = new BoundedCache<string, true>(1024);
+  /** Calls in progress by number, for the errors their functions leave behind. */
+  private readonly calls = new Map<number, ChunkRunner>();
+  private lastCallId = 0;
+  /** Threads are replaced now and then (`maxTasksPerThread`): every call is watched. */
+  private readonly recycles: boolean;
 
   constructor(options: PoolOptions = {}) {
+    super();
     const resolved = resolvePoolOptions(options);
+    this.recycles = Number.isFinite(resolved.maxTasksPerThread);
     this.payloads = createPayloadCache(resolved.cacheBytes);
     this.loadTimeout = resolved.loadTimeout;
     assertCodeGeneration();
     this.resourceLimits = resolved.resourceLimits;
     this.executor = options.executor ?? createLocalExecutor(options);
     this.threads = this.executor.concurrency;
+    this.executor.onStray?.(({ callId, kind, error }) => {
+      const stray = new StrayError(kind, fromErrorRecord(error));
+      const runner = callId === undefined ? undefined : this.calls.get(callId);
+      if (runner) runner.strayError(stray);
+      else this.reportStray(stray);
+    });
+  }
+
+  /**
+   * `pool.on('error', (error) => …)`: errors a function left behind once its call had ended, or
+   * in a call that settles (`StrayError`). Without a listener they are printed as process warnings.
+   */
+  override on(event: 'error', listener: (error: StrayError) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  private reportStray(error: Error): void {
+    // an 'error' event nobody listens to would throw: the calling process must not crash for it
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error);
   }
 
   /** `fn(item, index)` for every item, in parallel; results in input order. */
@@ -143,7 +174,12 @@ export class ClosurePool implements AsyncDisposable {
     const payload = encodeClosure(fn, capture, { cache: this.payloads });
     // the first call of a payload is watched, so that loadTimeout bounds its loading; later ones
     // (nothing to watch: no timeout, no progress) go direct, at the thread pool's own latency
-    if (this.loaded.get(payload.id) && options.timeout === undefined && !options.onProgress)
+    if (
+      this.loaded.get(payload.id) &&
+      options.timeout === undefined &&
+      !options.onProgress &&
+      !this.recycles
+    )
       return this.callDirectly(payload, args, options);
     const [result] = await this.collect(fn, [args], 'spread', {
       capture,
@@ -253,7 +289,9 @@ export class ClosurePool implements AsyncDisposable {
   ): Promise<unknown> {
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
+    const callId = ++this.lastCallId;
     const task: ChunkTask = {
+      callId,
       payload,
       mode: 'spread',
       start: 0,
@@ -264,10 +302,14 @@ export class ClosurePool implements AsyncDisposable {
     const running = this.executor.run(task, signal);
     this.direct.add(running);
     try {
-      const [outcome] = readReply(await running, 0).outcomes;
-      return unwrap(outcome!);
+      const { reply, outcomes } = readReply(await running, 0);
+      const [stray] = reply.strays ?? [];
+      for (const { kind, error } of reply.strays?.slice(1) ?? [])
+        this.reportStray(new StrayError(kind, fromErrorRecord(error)));
+      if (stray) throw new StrayError(stray.kind, fromErrorRecord(stray.error));
+      return unwrap(outcomes[0]!);
     } catch (error) {
-      if (error instanceof TaskError) throw error;
+      if (error instanceof TaskError || error instanceof StrayError) throw error;
       if (signal?.aborted) throw signal.reason;
       if (this.terminated)
         throw new PoolClosedError('The pool was terminated while this call was running.');
@@ -329,7 +371,10 @@ export class ClosurePool implements AsyncDisposable {
     const source = new ChunkSource(items, adaptive ? () => adaptive.current : () => size);
     return () => {
       if (this.closed && !this.active.size) throw new PoolClosedError();
+      const callId = ++this.lastCallId;
       const runner = new ChunkRunner({
+        callId,
+        onStray: (error) => this.reportStray(error),
         executor: this.executor,
         payload,
         mode,
@@ -346,7 +391,11 @@ export class ClosurePool implements AsyncDisposable {
         resourceLimits: this.resourceLimits,
       });
       this.active.add(runner);
-      void runner.finished.then(() => this.active.delete(runner));
+      this.calls.set(callId, runner);
+      void runner.finished.then(() => {
+        this.active.delete(runner);
+        this.calls.delete(callId);
+      });
       return runner;
     };
   }

@@ -1,5 +1,6 @@
 // [both] The messages that cross the thread boundary. Types and layout only: no side effects.
 import type { ErrorRecord } from './error-record.js';
+import type { Overflow } from './result-log.js';
 
 /** How the worker calls the function for each item. */
 export type CallMode = 'item' | 'spread';
@@ -16,6 +17,26 @@ export interface PayloadHandle {
 export interface WorkerSettings {
   /** Bytes of rebuilt closures (and their captured values) the thread keeps. */
   readonly cacheBytes: number;
+  /** Chunks the thread runs before it exits, to be replaced by a fresh one. */
+  readonly maxTasks: number;
+}
+
+/**
+ * What a worker posts on its own (outside any reply): an error a call's function left behind,
+ * after that call's chunk on this thread had ended.
+ */
+export interface StrayReport {
+  readonly [STRAY]: true;
+  /** The call it belongs to, when known. */
+  readonly callId: number | undefined;
+  readonly kind: 'uncaughtException' | 'unhandledRejection';
+  readonly error: ErrorRecord;
+}
+
+export const STRAY = 'closure-pool:stray';
+
+export function isStrayReport(message: unknown): message is StrayReport {
+  return typeof message === 'object' && message !== null && STRAY in message;
 }
 
 /**
@@ -45,6 +66,8 @@ export function createCallState(slots: number): CallState {
 
 /** One chunk of items for one worker. */
 export interface ChunkTask {
+  /** Which pool call the chunk belongs to, for the errors its function leaves behind. */
+  readonly callId?: number;
   readonly payload: PayloadHandle;
   readonly mode: CallMode;
   /** The index of `items[0]` in the whole input. */
@@ -55,6 +78,8 @@ export interface ChunkTask {
   readonly call?: CallState;
   /** Stop at the first failing item (unless the call settles every item). */
   readonly stopOnError: boolean;
+  /** Where the worker writes each item's outcome as it ends (chunks of more than one item). */
+  readonly log?: SharedArrayBuffer;
 }
 
 /** What a worker sends back for a chunk: as it is, or as `v8.serialize` bytes when values are not all primitives. */
@@ -67,4 +92,12 @@ export interface ChunkReply {
   readonly errors: [position: number, error: ErrorRecord][];
   /** How long the chunk ran in the worker, for adaptive chunk sizes. */
   readonly elapsedMs: number;
+  /** The outcomes are in the task's log (`values` and `errors` are then empty)... */
+  readonly logged?: true;
+  /** ...but for those too large for it. */
+  readonly overflow?: Overflow[];
+  /** Errors the call's function left behind while the chunk ran (a timer's throw, a rejection nobody awaited). */
+  readonly strays?: Omit<StrayReport, typeof STRAY | 'callId'>[];
+  /** The thread ran its last chunk (`maxTasksPerThread`) and exits: this chunk did not run, send it again. */
+  readonly retired?: true;
 }

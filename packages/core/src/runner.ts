@@ -5,7 +5,7 @@ import { ErrorCode, parsePayload } from '@closure-pool/serializer';
 import type { Chunk, ChunkSource } from './chunking.js';
 import { uncloneableItems } from './cloneable.js';
 import { type ErrorRecord, fromErrorRecord } from './error-record.js';
-import { TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
+import { StrayError, TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
 import { type Executor, exitCodeOf } from './executor.js';
 import type { Progress } from './options.js';
 import {
@@ -16,6 +16,7 @@ import {
   type PayloadHandle,
   STOP,
 } from './protocol.js';
+import { createResultLog, readResultLog } from './result-log.js';
 
 export type Outcome =
   | { readonly ok: true; readonly value: unknown }
@@ -29,6 +30,10 @@ export interface Range {
 
 export interface RunSpec {
   readonly executor: Executor;
+  /** The call's number in its pool, which its chunks carry. */
+  readonly callId?: number;
+  /** Where errors the function left behind go when the call cannot take them (it settles, or has ended). */
+  readonly onStray?: (error: Error) => void;
   readonly payload: PayloadHandle;
   readonly mode: CallMode;
   readonly source: ChunkSource;
@@ -52,6 +57,8 @@ export interface RunSpec {
 interface Running {
   readonly chunk: Chunk;
   readonly slot: number;
+  /** Where the worker writes the chunk's outcomes as they end (chunks of more than one item). */
+  readonly log: SharedArrayBuffer | undefined;
   readonly controller: AbortController | undefined;
   /** Stopped for running past `timeout` (an item) or `loadTimeout` (the closure's loading). */
   timedOut: false | 'item' | 'load';
@@ -60,13 +67,19 @@ interface Running {
 const progressIntervalMs = 200;
 /** How long, after an abort, a running item may take to end by itself before its thread is stopped. */
 export const abortGraceMs = 50;
+/** A chunk whose threads keep ending before they start it fails after this many tries. */
+const maxUnstartedTries = 10;
 
 export class ChunkRunner {
   private readonly call: CallState;
+  /** Each slot's result log, made when the slot first runs a chunk of several items. */
+  private readonly logs: (SharedArrayBuffer | undefined)[] = [];
   private readonly freeSlots: number[];
   private readonly running = new Map<number, Running>();
   private readonly ready: Range[] = [];
   private readonly retry: Chunk[] = [];
+  /** How often each chunk went back because its thread ended before starting it. */
+  private readonly unstarted = new WeakMap<Chunk, number>();
   private sourceDone = false;
   private stopped = false;
   /** Why the call ended early: thrown by `next()` once the ranges before it are handed out. */
@@ -135,6 +148,20 @@ export class ChunkRunner {
         this.waiter = resolve;
       });
     }
+  }
+
+  /**
+   * An error the call's function left behind: the call fails with it, unless it settles or has
+   * ended, when it goes to the pool (its `'error'` event).
+   */
+  strayError(error: Error): void {
+    if (this.spec.settle || this.disposed || this.failure || this.itemFailure) {
+      this.spec.onStray?.(error);
+      return;
+    }
+    this.failure = { error };
+    this.stop();
+    this.wake();
   }
 
   /** Ends the call without stopping running items; their results are dropped. */
@@ -212,9 +239,13 @@ export class ChunkRunner {
     // a chunk needs a signal of its own only to be stopped alone, when it runs past a bound
     const bounded = this.spec.timeout !== undefined || Number.isFinite(this.spec.loadTimeout);
     const controller = bounded ? new AbortController() : this.controller;
-    const run: Running = { chunk, slot, controller, timedOut: false };
+    const log =
+      chunk.items.length > 1 && this.spec.executor.sharesMemory ? this.logOf(slot) : undefined;
+    const run: Running = { chunk, slot, log, controller, timedOut: false };
     this.running.set(slot, run);
     const task = {
+      callId: this.spec.callId,
+      log,
       payload: this.spec.payload,
       mode: this.spec.mode,
       start: chunk.start,
@@ -230,8 +261,15 @@ export class ChunkRunner {
   }
 
   private onReply(run: Running, message: ChunkReply | Uint8Array): void {
+    // the thread is being replaced (maxTasksPerThread) and ran none of it: as if it had ended
+    if (!(message instanceof Uint8Array) && message.retired) {
+      this.onReject(run, new Error('its thread was being replaced (maxTasksPerThread)'));
+      return;
+    }
     this.release(run);
-    const { reply, outcomes } = readReply(message, run.chunk.start);
+    const { reply, outcomes } = readReply(message, run.chunk.start, run.log);
+    for (const { kind, error } of reply.strays ?? [])
+      this.strayError(new StrayError(kind, fromErrorRecord(error)));
     this.spec.onChunkDone?.(reply.done, reply.elapsedMs);
     this.emit({ start: run.chunk.start, outcomes });
   }
@@ -247,20 +285,56 @@ export class ChunkRunner {
       this.failLoad(run.chunk);
       return;
     }
-    // the thread died or was stopped mid-chunk: the running item fails; the items after it run
-    // again elsewhere, and so do the ones before it, whose results died with the thread
+    // the thread died or was stopped mid-chunk: the items that had finished keep their outcomes
+    // (from the log, never run again), the running item fails, and the items after it run again
     const { chunk } = run;
-    const position = Math.min(Atomics.load(this.call.state, 1 + run.slot), chunk.items.length - 1);
-    const index = chunk.start + position;
+    const finished = Atomics.load(this.call.state, 1 + run.slot);
+    // the thread ended before it started the chunk (it was being replaced): nothing ran
+    if (
+      this.spec.executor.sharesMemory &&
+      finished === 0 &&
+      this.call.startedAt[run.slot] === 0 &&
+      !run.timedOut &&
+      this.again(chunk)
+    )
+      return;
+    // outcomes that can be read back: a chunk of one item has no log, and a remote worker none
+    const kept = run.log ? finished : 0;
+    if (kept > 0) {
+      const logged = readResultLog(run.log!, kept);
+      this.emit({ start: chunk.start, outcomes: toOutcomes(logged, kept, chunk.start) });
+    }
+    if (kept >= chunk.items.length) {
+      // every item had ended: the thread died after them, which no item is to blame for
+      this.strayError(new StrayError('its thread then died', reason));
+      return;
+    }
+    const index = chunk.start + kept;
     const error =
       run.timedOut === 'item'
         ? new TaskTimeoutError(index, this.spec.timeout!)
         : new WorkerCrashedError(index, reason, exitCodeOf(reason), this.spec.resourceLimits);
-    if (position > 0)
-      this.retry.push({ start: chunk.start, items: chunk.items.slice(0, position) });
-    if (position + 1 < chunk.items.length)
-      this.retry.push({ start: index + 1, items: chunk.items.slice(position + 1) });
+    if (kept + 1 < chunk.items.length)
+      this.retry.push({ start: index + 1, items: chunk.items.slice(kept + 1) });
     this.emit({ start: index, outcomes: [{ ok: false, error }] });
+  }
+
+  private logOf(slot: number): SharedArrayBuffer {
+    const log = this.logs[slot] ?? createResultLog();
+    this.logs[slot] = log;
+    return log;
+  }
+
+  /** Sends a chunk none of whose items ran to a thread again; false when that was tried too often. */
+  private again(chunk: Chunk): boolean {
+    const tries = (this.unstarted.get(chunk) ?? 0) + 1;
+    this.unstarted.set(chunk, tries);
+    if (tries > maxUnstartedTries) return false;
+    // first in line, in input order (an ordered consumer waits for the earliest)
+    this.retry.push(chunk);
+    this.retry.sort((a, b) => a.start - b.start);
+    this.wake();
+    return true;
   }
 
   /**
@@ -372,20 +446,25 @@ export class ChunkRunner {
 export function readReply(
   message: ChunkReply | Uint8Array,
   start: number,
+  log?: SharedArrayBuffer,
 ): { reply: ChunkReply; outcomes: Outcome[] } {
   const reply = message instanceof Uint8Array ? (deserialize(message) as ChunkReply) : message;
-  if (reply.errors.length === 0) {
-    const outcomes = reply.values
-      .slice(0, reply.done)
-      .map((value): Outcome => ({ ok: true, value }));
-    return { reply, outcomes };
-  }
-  const errors = new Map<number, ErrorRecord>(reply.errors);
-  const outcomes: Outcome[] = reply.values.slice(0, reply.done).map((value, position) => {
-    const record = errors.get(position);
+  const read = reply.logged ? readResultLog(log!, reply.done, reply.overflow) : reply;
+  return { reply, outcomes: toOutcomes(read, reply.done, start) };
+}
+
+function toOutcomes(
+  { values, errors }: { values: unknown[]; errors: [number, ErrorRecord][] },
+  done: number,
+  start: number,
+): Outcome[] {
+  if (errors.length === 0)
+    return values.slice(0, done).map((value): Outcome => ({ ok: true, value }));
+  const failures = new Map<number, ErrorRecord>(errors);
+  return values.slice(0, done).map((value, position): Outcome => {
+    const record = failures.get(position);
     return record ? { ok: false, error: taskError(start + position, record) } : { ok: true, value };
   });
-  return { reply, outcomes };
 }
 
 function taskError(index: number, record: ErrorRecord): TaskError {

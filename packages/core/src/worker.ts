@@ -1,22 +1,26 @@
 // [worker] The file each pool thread runs: rebuild the closure (once per payload), call it on each
 // item of a chunk, and send back values and rebuilt-able errors.
-import { serialize } from 'node:v8';
-import { workerData } from 'node:worker_threads';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { deserialize, serialize } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   BoundedCache,
   DEFAULT_CACHE_BYTES,
   deserializeClosure,
   ErrorCode,
 } from '@closure-pool/serializer/decode';
-import { toErrorRecord } from './error-record.js';
+import { type ErrorRecord, toErrorRecord } from './error-record.js';
 import { guardIntrinsics } from './intrinsics.js';
 import {
   type ChunkReply,
   type ChunkTask,
   type PayloadHandle,
   STOP,
+  STRAY,
+  type StrayReport,
   type WorkerSettings,
 } from './protocol.js';
+import { type Overflow, ResultWriter } from './result-log.js';
 
 const settings = workerData as Partial<WorkerSettings> | undefined;
 /**
@@ -55,7 +59,57 @@ export function cachedClosures(): number {
   return closures.size;
 }
 
-export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
+/** Which call a chunk's function belongs to, carried into the timers and promises it starts. */
+const owners = new AsyncLocalStorage<number | undefined>();
+/** The chunk running now, collecting the errors its call's function leaves behind meanwhile. */
+let running: { callId: number | undefined; strays: NonNullable<ChunkReply['strays']> } | undefined;
+/** The call whose chunk ran last: the owner of a stray error whose context was lost. */
+let lastCallId: number | undefined;
+let chunksRun = 0;
+/** Past `maxTasks`: the thread exits, and answers chunks that reach it meanwhile with `retired`. */
+let retiring = false;
+
+// An error nobody catches would end the thread, and with it the items of whatever chunk runs next:
+// it goes to the call whose function left it behind instead (in its chunk's reply, or posted).
+process.on('uncaughtException', (error) => strayed('uncaughtException', error));
+process.on('unhandledRejection', (reason) => strayed('unhandledRejection', reason));
+
+function strayed(kind: 'uncaughtException' | 'unhandledRejection', thrown: unknown): void {
+  const callId = owners.getStore() ?? running?.callId ?? lastCallId;
+  const error = toErrorRecord(thrown);
+  if (running && running.callId === callId) running.strays.push({ kind, error });
+  else parentPort?.postMessage({ [STRAY]: true, callId, kind, error } satisfies StrayReport);
+}
+
+export default function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Array> | ChunkReply {
+  if (retiring) return { done: 0, values: [], errors: [], elapsedMs: 0, retired: true };
+  const chunk = { callId: task.callId, strays: [] };
+  running = chunk;
+  lastCallId = task.callId;
+  return owners.run(task.callId, runItems, task).then(
+    (reply) => {
+      running = undefined;
+      if (++chunksRun >= (settings?.maxTasks ?? Number.POSITIVE_INFINITY)) retire();
+      if (chunk.strays.length === 0) return reply;
+      const withStrays = reply instanceof Uint8Array ? (deserialize(reply) as ChunkReply) : reply;
+      return encode({ ...withStrays, strays: chunk.strays });
+    },
+    (error) => {
+      running = undefined;
+      throw error;
+    },
+  );
+}
+
+/** Exits once the reply in hand is sent; the pool starts a fresh thread in its place. */
+function retire(): void {
+  retiring = true;
+  setImmediate(exit, 0);
+}
+/** Kept from the thread's start: a function may replace `process.exit`. */
+const exit = process.exit.bind(process);
+
+async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   const began = performance.now();
   const values: unknown[] = [];
   const errors: ChunkReply['errors'] = [];
@@ -79,29 +133,50 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply | Ui
     });
   }
   const { state, startedAt } = task.call ?? {};
+  // outcomes go to the shared log as each item ends, so that a thread dying mid-chunk loses none
+  const log = task.log ? new ResultWriter(task.log, task.items.length) : undefined;
+  const overflow: Overflow[] = [];
+  let failed = false;
   let done = 0;
   for (const item of task.items) {
     if (state && Atomics.load(state, STOP) !== 0) break;
     if (startedAt) startedAt[task.slot] = Date.now();
     const index = task.start + done;
+    let value: unknown;
+    let error: ErrorRecord | undefined;
     try {
-      let value = task.mode === 'spread' ? fn(...(item as unknown[])) : fn(item, index);
-      if (value !== null && typeof value === 'object' && typeof value.then === 'function')
+      value = task.mode === 'spread' ? fn(...(item as unknown[])) : fn(item, index);
+      if (value !== null && typeof value === 'object' && typeof (value as any).then === 'function')
         value = await value;
-      // by index, not push(): the function may have replaced Array.prototype.push
-      values[done] = value;
-    } catch (error) {
-      values[done] = undefined;
-      errors[errors.length] = [done, toErrorRecord(error)];
+    } catch (thrown) {
+      error = toErrorRecord(thrown);
     }
+    if (log) {
+      if (error === undefined) {
+        try {
+          if (!log.value(done, value)) overflow[overflow.length] = [done, value, false];
+        } catch (cloneError) {
+          error = notCloneable(value, cloneError);
+        }
+      }
+      if (error !== undefined && !log.error(done, error))
+        overflow[overflow.length] = [done, error, true];
+    } else {
+      // by index, not push(): the function may have replaced Array.prototype.push
+      values[done] = error === undefined ? value : undefined;
+      if (error !== undefined) errors[errors.length] = [done, error];
+    }
+    failed ||= error !== undefined;
     done++;
     if (state) Atomics.store(state, 1 + task.slot, done);
-    if (task.stopOnError && errors.length > 0) break;
+    if (task.stopOnError && failed) break;
   }
   if (startedAt) startedAt[task.slot] = 0;
   // the function may have replaced built-ins the reply, Piscina and the next chunks rely on
   guardIntrinsics();
-  return encode({ done, values, errors, elapsedMs: performance.now() - began });
+  const elapsedMs = performance.now() - began;
+  if (log) return { done, values, errors, elapsedMs, logged: true, overflow };
+  return encode({ done, values, errors, elapsedMs });
 }
 
 /**

@@ -1,0 +1,159 @@
+// [both] A chunk's outcomes in shared memory, written by the worker as each item ends: when the
+// thread dies mid-chunk (out of memory, a timeout stops it), the items that had finished keep their
+// results and errors, so that none of them runs twice.
+//
+// Layout, rewritten from offset 0 by each chunk of a slot: two float64 per item (its kind, then the
+// number itself or where its bytes are), then a heap of `v8.serialize` bytes, each after a u32
+// length. The buffer grows as the heap needs (virtual memory is reserved once, up to `maxLogBytes`);
+// a value that would pass that limit goes in the reply instead.
+import { deserialize, serialize } from 'node:v8';
+import { type ErrorRecord, toErrorRecord } from './error-record.js';
+
+// kept from the thread's start: a function that replaces these while it runs cannot break the log
+const setUint32 = Function.prototype.call.bind(DataView.prototype.setUint32) as (
+  view: DataView,
+  offset: number,
+  value: number,
+  littleEndian: boolean,
+) => void;
+const setBytes = Function.prototype.call.bind(Uint8Array.prototype.set) as (
+  target: Uint8Array,
+  source: Uint8Array,
+) => void;
+const grow = (SharedArrayBuffer.prototype as unknown as { grow?: (length: number) => void }).grow;
+const call = Function.prototype.call.bind(Function.prototype.call) as (
+  fn: Function,
+  self: unknown,
+  ...args: unknown[]
+) => unknown;
+const { DataView: View, Uint8Array: Bytes, Float64Array: Floats } = globalThis;
+
+const initialLogBytes = 64 * 1024;
+/** Most bytes of serialized outcomes one chunk keeps in its log. */
+export const maxLogBytes = 256 * 1024 * 1024;
+
+const NUMBER = 1;
+const UNDEFINED = 2;
+const NULL = 3;
+const TRUE = 4;
+const FALSE = 5;
+const BYTES = 6;
+const ERROR = 7;
+/** Too large for the log: the value is in the reply's `overflow`. */
+const IN_REPLY = 8;
+
+export function createResultLog(): SharedArrayBuffer {
+  const Shared = SharedArrayBuffer as new (
+    length: number,
+    options: { maxByteLength: number },
+  ) => SharedArrayBuffer;
+  return new Shared(initialLogBytes, { maxByteLength: maxLogBytes });
+}
+
+/** [worker] Writes one chunk's outcomes, by position. */
+export class ResultWriter {
+  private records: Float64Array;
+  private heap: number;
+
+  constructor(
+    private readonly log: SharedArrayBuffer,
+    items: number,
+  ) {
+    this.heap = items * 2 * Float64Array.BYTES_PER_ELEMENT;
+    this.fit(this.heap);
+    this.records = new Floats(log, 0, items * 2);
+  }
+
+  /** Records a value; false when it did not fit (the caller then sends it in the reply). */
+  value(position: number, value: unknown): boolean {
+    const at = position * 2;
+    if (typeof value === 'number') {
+      this.records[at + 1] = value;
+      this.records[at] = NUMBER;
+    } else if (value === undefined) this.records[at] = UNDEFINED;
+    else if (value === null) this.records[at] = NULL;
+    else if (value === true) this.records[at] = TRUE;
+    else if (value === false) this.records[at] = FALSE;
+    else return this.bytes(at, BYTES, serialize(value));
+    return true;
+  }
+
+  /** Records an error; false when it did not fit (the caller then sends it in the reply). */
+  error(position: number, record: ErrorRecord): boolean {
+    return this.bytes(position * 2, ERROR, serialize(record));
+  }
+
+  private bytes(at: number, kind: number, bytes: Uint8Array): boolean {
+    const offset = this.heap;
+    const end = offset + 4 + bytes.byteLength;
+    if (!this.fit(end)) {
+      this.records[at] = IN_REPLY;
+      return false;
+    }
+    setUint32(new View(this.log), offset, bytes.byteLength, true);
+    setBytes(new Bytes(this.log, offset + 4, bytes.byteLength), bytes);
+    this.heap = (end + 7) & ~7;
+    this.records[at + 1] = offset;
+    this.records[at] = kind;
+    return true;
+  }
+
+  /** Grows the log to hold `bytes`; false past its limit. */
+  private fit(bytes: number): boolean {
+    if (bytes <= this.log.byteLength) return true;
+    if (bytes > maxLogBytes) return false;
+    call(grow!, this.log, Math.min(maxLogBytes, Math.max(bytes, this.log.byteLength * 2)));
+    return true;
+  }
+}
+
+/** An outcome that did not fit the log, as the reply carries it: position, value or error, failed. */
+export type Overflow = [position: number, outcome: unknown, failed: boolean];
+
+/**
+ * [main] The first `count` outcomes of a chunk's log, as a reply carries them: values by position,
+ * and errors by position. `overflow` holds the outcomes that did not fit.
+ */
+export function readResultLog(
+  log: SharedArrayBuffer,
+  count: number,
+  overflow: readonly Overflow[] = [],
+): { values: unknown[]; errors: [number, ErrorRecord][] } {
+  const records = new Float64Array(log, 0, count * 2);
+  const values: unknown[] = new Array(count).fill(undefined);
+  const errors: [number, ErrorRecord][] = [];
+  const inReply = new Set<number>();
+  for (let position = 0; position < count; position++) {
+    const kind = records[position * 2];
+    const data = records[position * 2 + 1]!;
+    if (kind === NUMBER) values[position] = data;
+    else if (kind === IN_REPLY) inReply.add(position);
+    else if (kind === NULL) values[position] = null;
+    else if (kind === TRUE) values[position] = true;
+    else if (kind === FALSE) values[position] = false;
+    else if (kind === BYTES) values[position] = readBytes(log, data);
+    else if (kind === ERROR) errors.push([position, readBytes(log, data) as ErrorRecord]);
+  }
+  for (const [position, outcome, failed] of overflow) {
+    if (!inReply.delete(position)) continue;
+    if (failed) errors.push([position, outcome as ErrorRecord]);
+    else values[position] = outcome;
+  }
+  // outcomes too large for the log, whose thread died before it could send them
+  for (const position of inReply) errors.push([position, lostRecord(position)]);
+  errors.sort((a, b) => a[0] - b[0]);
+  return { values, errors };
+}
+
+function lostRecord(position: number): ErrorRecord {
+  return toErrorRecord(
+    new Error(
+      `The item at position ${position} of its chunk finished, but its outcome (over ${maxLogBytes / 2 ** 20} MiB with the chunk's others) was lost when its thread died; it was not run again.`,
+    ),
+  );
+}
+
+function readBytes(log: SharedArrayBuffer, offset: number): unknown {
+  const length = new DataView(log).getUint32(offset, true);
+  return deserialize(new Uint8Array(log, offset + 4, length));
+}
