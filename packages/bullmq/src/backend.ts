@@ -58,6 +58,9 @@ class BullmqExecutor implements Executor {
     checkSecret(options.secret, 'secret');
     this.concurrency = options.concurrency ?? 8;
     this.queue = new Queue(options.queue, { connection: options.connection });
+    // each job awaited adds a 'closing' listener to the queue (BullMQ's waitUntilFinished), and a
+    // pool keeps up to twice its concurrency of chunks in flight: not a leak
+    this.queue.setMaxListeners(this.concurrency * 2 + 10);
     this.events = new QueueEvents(options.queue, { connection: options.connection });
   }
 

@@ -2,8 +2,11 @@
 // a remote worker process (such as @closure-pool/bullmq's) runs its chunks on.
 import { PiscinaExecutor } from './executor.js';
 import { type PoolOptions, resolvePoolOptions } from './options.js';
-import { workerUrl } from './worker-url.js';
+import { findWorkerFile } from './worker-url.js';
 
 export function createLocalExecutor(options: Omit<PoolOptions, 'executor'> = {}): PiscinaExecutor {
-  return new PiscinaExecutor({ ...resolvePoolOptions(options), workerFile: workerUrl });
+  return new PiscinaExecutor({
+    ...resolvePoolOptions(options),
+    workerFile: findWorkerFile(options.workerFile),
+  });
 }

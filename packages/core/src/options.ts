@@ -49,6 +49,13 @@ export interface PoolOptions {
    */
   readonly maxTasksPerThread?: number;
   /**
+   * The worker file each thread runs. Needed only when your app is bundled into one file: copy
+   * `@closure-pool/core/dist/closure-pool-worker.cjs` beside the bundle (found there without this
+   * option), or anywhere and name it here.
+   * @default the package's own `dist/worker.cjs`
+   */
+  readonly workerFile?: string | URL;
+  /**
    * The engine that runs chunks. The default is a Piscina thread pool built from the options above.
    * @default a PiscinaExecutor
    */
@@ -187,6 +194,7 @@ export const poolOptionNames = [
   'cacheBytes',
   'loadTimeout',
   'maxTasksPerThread',
+  'workerFile',
   'executor',
 ] as const;
 export const callOptionNames = ['chunkSize', 'signal', 'timeout', 'onProgress', 'settle'] as const;

@@ -109,6 +109,15 @@ describe('options checked like arguments', () => {
     ).rejects.toThrow(/did you mean `timeout`\?/);
   });
 
+  it('a workerFile that does not exist is refused at once, saying what to copy there', () => {
+    expect(() => new ClosurePool({ workerFile: '/nowhere/worker.js' })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new ClosurePool({ workerFile: '/nowhere/worker.js' })).toThrow(
+      /\/nowhere\/worker\.js, which does not exist\. .*closure-pool-worker\.cjs beside the bundle, as worker\.js/,
+    );
+  });
+
   it("pathos' map(f, xs, ys) is explained: zip the inputs and use starmap", async () => {
     await expect(
       pool.map((x: number, y: number) => x + y, [1, 2], [3, 4] as never),

@@ -32,8 +32,8 @@ export async function missingCapture() {
 
 export async function streamingAndOptions() {
   await using pool = new ClosurePool({ threads: 2 });
-  const seen: number[] = [];
   // #region imap
+  const seen: number[] = [];
   function* naturals() {
     for (let n = 0; ; n++) yield n;
   }

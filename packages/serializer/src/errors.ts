@@ -16,6 +16,7 @@ export const ErrorCode = {
   RESULT_NOT_CLONEABLE: 'RESULT_NOT_CLONEABLE',
   ITEM_NOT_CLONEABLE: 'ITEM_NOT_CLONEABLE',
   POOL_CLOSED: 'POOL_CLOSED',
+  WORKER_FILE_MISSING: 'WORKER_FILE_MISSING',
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

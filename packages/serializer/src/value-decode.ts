@@ -1,6 +1,6 @@
 // [worker] Rebuilds captured values: `v8.deserialize`, then placeholders replaced by what they stand
 // for and the repairs applied. The bytes may come from anywhere: every part is checked first.
-import { Deserializer } from 'node:v8';
+import { Deserializer, deserialize } from 'node:v8';
 import { builtinErrorClasses, PayloadError } from './errors.js';
 import { define, Fix, type Members, Place } from './value-format.js';
 
@@ -16,6 +16,25 @@ export interface DecodeHooks {
   classAt(index: number): Function | undefined;
 }
 
+const hasDeserializerClass = (() => {
+  try {
+    new Deserializer(new Uint8Array(0));
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code !== 'ERR_NOT_IMPLEMENTED';
+  }
+})();
+
+function readWithDeserializer(bytes: Uint8Array, buffers: readonly Uint8Array[]): unknown {
+  const deserializer = new Deserializer(bytes);
+  deserializer.readHeader();
+  // each large buffer copied out of the frame: the values get their own, not shared memory
+  // (a copy made by the Uint8Array constructor: a Buffer's slice() would share the memory)
+  for (const [id, bytes] of buffers.entries())
+    deserializer.transferArrayBuffer(id, new Uint8Array(bytes).buffer);
+  return deserializer.readValue();
+}
+
 export function decodeValues(
   bytes: Uint8Array,
   buffers: readonly Uint8Array[],
@@ -23,13 +42,9 @@ export function decodeValues(
 ): DecodedValues {
   let root: any;
   try {
-    const deserializer = new Deserializer(bytes);
-    deserializer.readHeader();
-    // each large buffer copied out of the frame: the values get their own, not shared memory
-    // (a copy made by the Uint8Array constructor: a Buffer's slice() would share the memory)
-    for (const [id, bytes] of buffers.entries())
-      deserializer.transferArrayBuffer(id, new Uint8Array(bytes).buffer);
-    root = deserializer.readValue();
+    // Bun: no Deserializer class, and nothing was written out of line (see value-encode)
+    if (!hasDeserializerClass && buffers.length === 0) root = deserialize(bytes);
+    else root = readWithDeserializer(bytes, buffers);
   } catch (error) {
     throw invalid(`cannot be read: ${(error as Error).message}`, error);
   }

@@ -1,7 +1,7 @@
 // [main] Serializes the environments a walk has checked: one `v8` serialization of them all, in
 // which placeholders stand for functions, modules and URLs (inside copies of the containers that
 // hold them), with the repairs the receiver applies, and the large buffers beside it.
-import { Serializer } from 'node:v8';
+import { Serializer, serialize } from 'node:v8';
 import { CaptureError, ErrorCode } from './errors.js';
 import {
   ARRAY_PROPS_LIMIT,
@@ -73,6 +73,9 @@ export function encodeValues(
   try {
     // the plain serializer, not v8.serialize's: it writes typed arrays natively, so views over
     // one ArrayBuffer still share it on the other side
+    // Bun has no Serializer class: its v8.serialize, which keeps views and their buffers shared
+    // too, writes everything in line
+    if (!hasSerializerClass) return { values: serialize(root), buffers: [] };
     const serializer = new Serializer();
     serializer.writeHeader();
     for (const [id, buffer] of walk.buffers.entries()) serializer.transferArrayBuffer(id, buffer);
@@ -87,6 +90,15 @@ export function encodeValues(
     );
   }
 }
+
+const hasSerializerClass = (() => {
+  try {
+    new Serializer();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** A copy of `value` for serialization, in which placeholders stand for what cannot be cloned. */
 function copyObject(

@@ -2,6 +2,7 @@
 // one table, so each message names the kind of value and a fix that works.
 import { builtinModules, createRequire } from 'node:module';
 import { Stream } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
 import { describe } from './capture.js';
 import { CaptureError, ErrorCode } from './errors.js';
@@ -103,7 +104,8 @@ export function builtinSpecifierOf(value: unknown): string | undefined {
 }
 
 function indexBuiltins(): Map<unknown, string> {
-  const require = createRequire(import.meta.url);
+  // any base resolves Node's builtins; import.meta.url is empty in a CommonJS bundle of this code
+  const require = createRequire(import.meta.url || pathToFileURL(`${process.cwd()}/`).href);
   const index = new Map<unknown, string>();
   // deprecated modules warn when loaded; internal ones (`_http_agent`) are never imported by users
   const skip = /^_|^(sys|punycode|constants|domain|test|test\/.*|sqlite|wasi|inspector\/promises)$/;

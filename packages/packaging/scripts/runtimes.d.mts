@@ -1,0 +1,2 @@
+export declare const nodeVersions: string[];
+export declare function installRuntimes(): Record<string, string>;

@@ -1,0 +1,37 @@
+// The tarballs as the registry would serve them, checked by the tools the ecosystem uses: publint
+// (fields, files, formats) and Are the Types Wrong (types under every module resolution).
+import { basename } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { runAt, tool } from './tools.js';
+
+const { tarballs, scratch } = inject('consumer');
+
+describe.each(tarballs.map((tarball) => [basename(tarball), tarball]))('%s', (_, tarball) => {
+  it('is clean under publint --strict', async () => {
+    const out = await runAt(scratch, process.execPath, [
+      tool('publint/src/cli.js'),
+      'run',
+      tarball,
+      '--strict',
+    ]);
+    expect(out).toMatch(/All good!/);
+  });
+
+  it('has types that resolve under node10, node16 (ESM and CommonJS) and bundler', async () => {
+    // `require()` of these ES modules is Node's own since 20.19, the oldest Node they support
+    // (engines), and TypeScript's under `module: node20`/`nodenext`: attw's warning about it is
+    // the only one set aside
+    const out = await runAt(scratch, process.execPath, [
+      tool('@arethetypeswrong/cli/dist/index.js'),
+      tarball,
+      '--ignore-rules',
+      'cjs-resolves-to-esm',
+      '--format',
+      'json',
+    ]);
+    const { analysis } = JSON.parse(out) as { analysis: { problems: unknown[] } };
+    expect(
+      analysis.problems.filter((p) => (p as { kind: string }).kind !== 'CJSResolvesToESM'),
+    ).toEqual([]);
+  });
+});
