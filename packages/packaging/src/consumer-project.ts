@@ -2,7 +2,15 @@
 // writes out the workspace versions), then installs the tarballs with npm into an empty project
 // outside the workspace, as a stranger would, with the fixtures beside them. Removed afterwards.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +47,23 @@ export default function setup(project: TestProject): () => void {
     `${JSON.stringify({ name: 'consumer-app', private: true, type: 'module' }, null, 2)}\n`,
   );
   cpSync(fileURLToPath(new URL('./fixtures/', import.meta.url)), app, { recursive: true });
-  run('npm', ['install', '--no-audit', '--no-fund', ...tarballs, '@types/node@20'], app);
+  // and what a consumer tests with: the vitest this workspace uses, with its coverage provider
+  const vitest = JSON.parse(
+    readFileSync(new URL('../../../node_modules/vitest/package.json', import.meta.url), 'utf8'),
+  ).version as string;
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      ...tarballs,
+      '@types/node@20',
+      `vitest@${vitest}`,
+      `@vitest/coverage-v8@${vitest}`,
+    ],
+    app,
+  );
   const scratch = join(root, 'scratch');
   mkdirSync(scratch);
   project.provide('consumer', { app, scratch, tarballs });

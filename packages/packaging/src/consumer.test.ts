@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { runAt, tool } from './tools.js';
 
@@ -46,6 +46,22 @@ describe('an npm project that installed the tarballs', () => {
       hashed: 'string',
       stray: 'StrayError',
     });
+  });
+
+  it.each([
+    ['forks', []],
+    ['threads', []],
+    ['vmThreads', []],
+    ['forks, with v8 coverage', ['--coverage.enabled', '--coverage.provider=v8']],
+  ])('runs under the consumer’s own vitest: pool %s', async (pool, extra) => {
+    const out = await runAt(app, process.execPath, [
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      `--pool=${pool.split(',')[0]}`,
+      'pool.test.mjs',
+      ...extra,
+    ]);
+    expect(stripVTControlCharacters(out)).toMatch(/Tests\s+1 passed \(1\)/);
   });
 
   it('links the closure-pool-worker command, which needs no build step', () => {
