@@ -96,8 +96,10 @@ export class PiscinaExecutor implements Executor {
     return new Promise((resolve, reject) => {
       this.inFlight.add(reject);
       this.piscina.run(task, signal ? { signal } : {}).then(
-        (reply) => {
+        (reply: ChunkReply | Uint8Array) => {
           this.inFlight.delete(reject);
+          if (!(reply instanceof Uint8Array) && reply.retiring !== undefined)
+            this.replace(reply.retiring);
           resolve(reply);
         },
         (error) => {
@@ -106,6 +108,15 @@ export class PiscinaExecutor implements Executor {
         },
       );
     });
+  }
+
+  /**
+   * Stops a thread that ran its last chunk (`maxTasksPerThread`); Piscina starts another. A chunk
+   * sent to it meanwhile was answered `retired`, or fails unstarted: either way it goes again.
+   */
+  private replace(threadId: number): void {
+    const thread = this.piscina.threads.find((worker) => worker.threadId === threadId);
+    void thread?.terminate();
   }
 
   close(): Promise<void> {

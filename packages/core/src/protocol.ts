@@ -98,6 +98,8 @@ export interface ChunkReply {
   readonly overflow?: Overflow[];
   /** Errors the call's function left behind while the chunk ran (a timer's throw, a rejection nobody awaited). */
   readonly strays?: Omit<StrayReport, typeof STRAY | 'callId'>[];
-  /** The thread ran its last chunk (`maxTasksPerThread`) and exits: this chunk did not run, send it again. */
+  /** The thread is being replaced (`maxTasksPerThread`) and did not run this chunk: send it again. */
   readonly retired?: true;
+  /** This was the thread's last chunk: the executor stops the thread (by this id) and starts another. */
+  readonly retiring?: number;
 }

@@ -2,7 +2,7 @@
 // item of a chunk, and send back values and rebuilt-able errors.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { deserialize, serialize } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   BoundedCache,
   DEFAULT_CACHE_BYTES,
@@ -66,7 +66,7 @@ let running: { callId: number | undefined; strays: NonNullable<ChunkReply['stray
 /** The call whose chunk ran last: the owner of a stray error whose context was lost. */
 let lastCallId: number | undefined;
 let chunksRun = 0;
-/** Past `maxTasks`: the thread exits, and answers chunks that reach it meanwhile with `retired`. */
+/** Past `maxTasks`: the caller stops the thread, which answers chunks that reach it meanwhile with `retired`. */
 let retiring = false;
 
 // An error nobody catches would end the thread, and with it the items of whatever chunk runs next:
@@ -89,10 +89,14 @@ export default function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Arr
   return owners.run(task.callId, runItems, task).then(
     (reply) => {
       running = undefined;
-      if (++chunksRun >= (settings?.maxTasks ?? Number.POSITIVE_INFINITY)) retire();
-      if (chunk.strays.length === 0) return reply;
-      const withStrays = reply instanceof Uint8Array ? (deserialize(reply) as ChunkReply) : reply;
-      return encode({ ...withStrays, strays: chunk.strays });
+      // the last chunk before the thread is replaced says so in its reply, as a plain object that
+      // the executor reads: the caller stops the thread once this reply has reached it (a thread
+      // that exited by itself could lose the reply on the way)
+      retiring = ++chunksRun >= (settings?.maxTasks ?? Number.POSITIVE_INFINITY);
+      if (chunk.strays.length === 0 && !retiring) return reply;
+      const whole = reply instanceof Uint8Array ? (deserialize(reply) as ChunkReply) : reply;
+      const extra = { ...whole, strays: chunk.strays };
+      return retiring ? { ...extra, retiring: threadId } : encode(extra);
     },
     (error) => {
       running = undefined;
@@ -100,14 +104,6 @@ export default function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Arr
     },
   );
 }
-
-/** Exits once the reply in hand is sent; the pool starts a fresh thread in its place. */
-function retire(): void {
-  retiring = true;
-  setImmediate(exit, 0);
-}
-/** Kept from the thread's start: a function may replace `process.exit`. */
-const exit = process.exit.bind(process);
 
 async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   const began = performance.now();
