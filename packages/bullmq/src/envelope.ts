@@ -203,3 +203,11 @@ function refusal(name: string, what: string): PayloadError {
     field: name,
   });
 }
+
+/** The start of a worker's refusal for a payload it cannot find in Redis (expired, flushed, lost). */
+export const MISSING_PAYLOAD = 'No payload ';
+
+/** Whether a refusal says the payload was missing: the caller then stores it again and resends. */
+export function isMissingPayload(refusal: string): boolean {
+  return refusal.startsWith(MISSING_PAYLOAD);
+}

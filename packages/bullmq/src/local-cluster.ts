@@ -37,15 +37,25 @@ function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<vo
   });
 }
 
-export async function startRedis(): Promise<{ port: number; stop(): void }> {
-  const port = await freePort();
+/** A redis-server on loopback; on `port` when given (to restart one, empty, where it was). */
+export async function startRedis(port?: number): Promise<{ port: number; stop(): Promise<void> }> {
+  port ??= await freePort();
   const redis = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await waitFor(redis, /Ready to accept connections/, 'redis-server');
-  return { port, stop: () => redis.kill('SIGKILL') };
+  return {
+    port,
+    // resolves once the server is gone, so that another can start on its port
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (redis.exitCode !== null || redis.signalCode !== null) return resolve();
+        redis.once('exit', () => resolve());
+        redis.kill('SIGKILL');
+      }),
+  };
 }
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -56,6 +66,8 @@ export async function startWorker(
   queue: string,
   secret: string | readonly string[],
   threads = 1,
+  /** More `closure-pool-worker` flags, such as `--max-stalled 1`. */
+  flags: readonly string[] = [],
 ): Promise<ChildProcess> {
   const secrets = typeof secret === 'string' ? [secret] : secret;
   const names = secrets.map((_, i) => `CLOSURE_POOL_SECRET_${i}`);
@@ -74,6 +86,7 @@ export async function startWorker(
       '--stalled-interval',
       '1000',
       ...names.flatMap((name) => ['--secret-env', name]),
+      ...flags,
     ],
     {
       env: { ...process.env, ...Object.fromEntries(names.map((name, i) => [name, secrets[i]])) },
@@ -100,9 +113,9 @@ export async function startLocalCluster(options: {
   return {
     connection: { host: '127.0.0.1', port: redis.port },
     workers,
-    stop() {
+    async stop() {
       for (const worker of workers) worker.kill('SIGKILL');
-      redis.stop();
+      await redis.stop();
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   type ChunkJob,
   type ChunkResult,
   jobItems,
+  MISSING_PAYLOAD,
   openJob,
   payloadKey,
   sealReply,
@@ -34,6 +35,12 @@ export interface WorkerProcessOptions {
   readonly lockDuration?: number;
   /** How often stalled jobs are looked for (ms). */
   readonly stalledInterval?: number;
+  /**
+   * How many times a job whose process died (its lock expired) is run again, by any worker,
+   * before it fails (the caller then sees a WorkerCrashedError).
+   * @default 2
+   */
+  readonly maxStalledCount?: number;
   /**
    * The largest job (its items) accepted, in bytes; a larger one is refused before it is decoded.
    * @default 64 MiB
@@ -79,7 +86,7 @@ export async function startWorkerProcess(
     if (known) return known;
     const text = await client.get(payloadKey(options.queue, hash));
     if (text === null)
-      throw new PayloadError(`No payload ${hash} in Redis (expired, or never stored).`, {
+      throw new PayloadError(`${MISSING_PAYLOAD}${hash} in Redis (expired, or never stored).`, {
         field: 'hash',
       });
     const maxBytes = options.maxPayloadBytes ?? 256 * 1024 * 1024;
@@ -143,6 +150,7 @@ export async function startWorkerProcess(
     {
       connection: options.connection,
       concurrency: options.threads * 2,
+      maxStalledCount: options.maxStalledCount ?? 2,
       ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
       ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
     },

@@ -44,12 +44,15 @@ export class WorkerCrashedError extends TaskError {
     exitCode: number | undefined,
     limits?: ResourceLimits,
   ) {
+    const code = (reason as { code?: string })?.code;
     const why =
-      (reason as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+      code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? `it ran out of memory (the pool's resourceLimits: ${JSON.stringify(limits ?? {})})`
-        : exitCode !== undefined
-          ? `it exited with code ${exitCode}`
-          : `of an uncaught error: ${summary(reason)}`;
+        : code === WORKER_PROCESS_LOST
+          ? (reason as Error).message
+          : exitCode !== undefined
+            ? `it exited with code ${exitCode}`
+            : `of an uncaught error: ${summary(reason)}`;
     super(
       index,
       reason,
@@ -57,6 +60,19 @@ export class WorkerCrashedError extends TaskError {
       `The thread running item ${index} died because ${why}. The pool replaced it.`,
     );
     this.exitCode = exitCode;
+  }
+}
+
+/** The `code` of an executor's rejection that means: the process running the chunk is gone. */
+export const WORKER_PROCESS_LOST = 'WORKER_PROCESS_LOST';
+
+/**
+ * The engine that runs chunks cannot run them (a cluster's Redis unreachable past its bound, no
+ * worker process connected): the whole call fails with it, naming what is missing.
+ */
+export class ExecutorUnavailableError extends ClosurePoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.EXECUTOR_UNAVAILABLE, message, options);
   }
 }
 

@@ -11,12 +11,14 @@ export {
   CaptureError,
   ClosurePoolError,
   ErrorCode,
+  ExecutorUnavailableError,
   InvalidArgumentError,
   PayloadError,
   PoolClosedError,
   StrayError,
   TaskError,
   TaskTimeoutError,
+  WORKER_PROCESS_LOST,
   WorkerCrashedError,
 } from './errors.js';
 export { type Executor, exitCodeOf, PiscinaExecutor } from './executor.js';

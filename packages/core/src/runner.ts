@@ -5,7 +5,13 @@ import { ErrorCode, parsePayload } from '@closure-pool/serializer';
 import type { Chunk, ChunkSource } from './chunking.js';
 import { uncloneableItems } from './cloneable.js';
 import { type ErrorRecord, fromErrorRecord } from './error-record.js';
-import { StrayError, TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
+import {
+  ExecutorUnavailableError,
+  StrayError,
+  TaskError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+} from './errors.js';
 import { type Executor, exitCodeOf } from './executor.js';
 import type { Progress } from './options.js';
 import {
@@ -277,6 +283,13 @@ export class ChunkRunner {
   private onReject(run: Running, reason: unknown): void {
     this.release(run);
     if (this.failure || (run.controller?.signal.aborted && !run.timedOut)) {
+      this.wake();
+      return;
+    }
+    if (reason instanceof ExecutorUnavailableError) {
+      // nothing can run (a cluster's Redis or workers are gone): the whole call fails with why
+      this.failure ??= { error: reason };
+      this.stop();
       this.wake();
       return;
     }

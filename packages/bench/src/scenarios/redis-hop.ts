@@ -1,5 +1,6 @@
-// 9. The cost of going distributed: the same map on the local pool and on the BullMQ + Redis
-// backend (one worker process on this machine), one item per chunk: the hop per chunk.
+// 9. The cost of going distributed: the same work on the local pool and on the BullMQ + Redis
+// backend (one worker process on this machine): the hop per chunk (one-item chunks), per item (a
+// map of 10,000 with automatic chunks) and per call (`apply` after `apply`).
 import { bullmqBackend, redisAvailable, startLocalCluster } from '@closure-pool/bullmq';
 import { ClosurePool } from '@closure-pool/core';
 import type { Scenario } from '../scenario.js';
@@ -10,7 +11,7 @@ export const redisHop: Scenario = {
   steps: ({ quick }) => (quick ? 3 : 9),
   async run({ quick, cores, tick }) {
     const title =
-      'Going distributed: 200 one-item chunks, local pool vs BullMQ + Redis backend (µs per chunk)';
+      'Going distributed: local pool vs BullMQ + Redis backend, per chunk (200 one-item chunks), per item (10,000, automatic chunks) and per call (20 applies)';
     if (!redisAvailable()) {
       for (let i = 0; i < (quick ? 3 : 9); i++) tick();
       return {
@@ -34,25 +35,40 @@ export const redisHop: Scenario = {
       }),
     });
     try {
+      const many = Array.from({ length: 10_000 }, (_, i) => i);
       const perChunk = async (pool: ClosurePool) =>
         ((await time(() => pool.map((x: number) => x + 1, items, { chunkSize: 1 }))) * 1000) /
         items.length;
+      const perItem = async (pool: ClosurePool) =>
+        ((await time(() => pool.map((x: number) => x + 1, many))) * 1000) / many.length;
+      const perCall = async (pool: ClosurePool) =>
+        ((await time(async () => {
+          for (let i = 0; i < 20; i++) await pool.apply((x: number) => x + 1, [i]);
+        })) *
+          1000) /
+        20;
+      const measures = { chunk: perChunk, item: perItem, call: perCall };
       const results = await interleave(
-        {
-          'local pool (Piscina threads)': () => perChunk(local),
-          'BullMQ + Redis backend, 1 worker process': () => perChunk(remote),
-        },
+        Object.fromEntries(
+          Object.entries(measures).flatMap(([per, measure]) => [
+            [`per ${per}: local pool (Piscina threads)`, () => measure(local)],
+            [`per ${per}: BullMQ + Redis, 1 worker process`, () => measure(remote)],
+          ]),
+        ),
         { reps: quick ? 3 : 9, warmup: 1, tick },
       );
-      const base = results['local pool (Piscina threads)']!.median;
       return {
         title,
-        rows: Object.entries(results).map(([contender, stats]) => ({
-          contender,
-          stats,
-          unit: 'µs/chunk',
-          note: `${(stats.median / base).toFixed(1)}× local`,
-        })),
+        rows: Object.entries(results).map(([contender, stats]) => {
+          const per = contender.slice(4, contender.indexOf(':'));
+          const base = results[`per ${per}: local pool (Piscina threads)`]!.median;
+          return {
+            contender,
+            stats,
+            unit: `µs/${per}`,
+            note: `${(stats.median / base).toFixed(1)}× local`,
+          };
+        }),
         goals: [],
       };
     } finally {
