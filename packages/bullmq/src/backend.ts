@@ -229,7 +229,13 @@ class BullmqExecutor implements Executor {
       this.watch();
       job.waitUntilFinished(this.events).then(
         (result: unknown) => finish({ kind: 'finished', result }),
-        (error: unknown) => finish({ kind: 'failed', error }),
+        // BullMQ's own look at a job that vanished with Redis's data says "Missing key": lost
+        (error: unknown) =>
+          finish(
+            /Missing key for job/.test(String((error as Error)?.message))
+              ? { kind: 'lost' }
+              : { kind: 'failed', error },
+          ),
       );
     });
   }

@@ -5,6 +5,7 @@ import {
   type ChunkReply,
   type ChunkTask,
   isStrayReport,
+  type PayloadHandle,
   type StrayReport,
   type WorkerSettings,
 } from './protocol.js';
@@ -34,6 +35,10 @@ export interface Executor {
    * optional, for engines whose workers report them.
    */
   onStray?(listener: (report: StrayReport) => void): void;
+  /** Where to tell of threads (or worker processes) starting and exiting: optional. */
+  onThread?(listener: (event: 'start' | 'exit', threadId: number) => void): void;
+  /** What it can tell of itself now: optional. */
+  stats?(): ExecutorStats;
 }
 
 export interface PiscinaExecutorOptions {
@@ -46,6 +51,31 @@ export interface PiscinaExecutorOptions {
   readonly cacheBytes: number;
   /** Chunks a thread runs before it is replaced. */
   readonly maxTasksPerThread: number;
+  readonly env: Readonly<Record<string, string>> | symbol | undefined;
+  readonly execArgv: readonly string[] | undefined;
+  readonly argv: readonly string[] | undefined;
+  /** The pool's `init`, encoded. */
+  readonly init?: PayloadHandle | undefined;
+}
+
+/** What an executor can tell of itself: see `ClosurePool.stats()`. */
+export interface ExecutorStats {
+  readonly threads: number;
+  readonly busyThreads: number;
+  readonly queuedChunks: number;
+  /** Milliseconds each chunk ran, and waited in the queue before a thread took it. */
+  readonly runTime?: Percentiles;
+  readonly waitTime?: Percentiles;
+  /** The share of the threads' time spent running chunks, from 0 to 1. */
+  readonly utilization?: number;
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
 }
 
 /** The default executor: a Piscina pool of worker threads running `worker.js`. */
@@ -71,9 +101,19 @@ export class PiscinaExecutor implements Executor {
       workerData: {
         cacheBytes: options.cacheBytes,
         maxTasks: options.maxTasksPerThread,
+        ...(options.init ? { init: { id: options.init.id, frame: options.init.frame } } : {}),
       } satisfies WorkerSettings,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      ...(options.env !== undefined ? { env: options.env as Record<string, string> } : {}),
+      ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}),
+      ...(options.argv ? { argv: [...options.argv] } : {}),
     });
+    this.piscina.on('workerCreate', (worker: { threadId: number }) =>
+      this.threadListener?.('start', worker.threadId),
+    );
+    this.piscina.on('workerDestroy', (worker: { threadId: number }) =>
+      this.threadListener?.('exit', worker.threadId),
+    );
     // Piscina reports a thread it cannot make sense of (a function broke the thread's own code)
     // as an 'error' event, which unhandled would crash the calling process: the chunks in flight
     // fail instead, as on a thread's death, and their calls carry on
@@ -87,6 +127,34 @@ export class PiscinaExecutor implements Executor {
   }
 
   private strayListener: ((report: StrayReport) => void) | undefined;
+  private threadListener: ((event: 'start' | 'exit', threadId: number) => void) | undefined;
+
+  onThread(listener: (event: 'start' | 'exit', threadId: number) => void): void {
+    this.threadListener = listener;
+  }
+
+  stats(): ExecutorStats {
+    const { piscina } = this;
+    const threads = piscina.threads.length;
+    const summary = (h: Record<string, number> | undefined): Percentiles | undefined =>
+      h && Number.isFinite(h.p50!)
+        ? { p50: h.p50!, p90: h.p90!, p99: h.p99!, max: h.max!, mean: h.mean! }
+        : undefined;
+    const histogram = piscina.histogram as unknown as {
+      runTime?: Record<string, number>;
+      waitTime?: Record<string, number>;
+    };
+    const runTime = summary(histogram.runTime);
+    const waitTime = summary(histogram.waitTime);
+    return {
+      threads,
+      busyThreads: Math.max(0, threads - piscina.idleThreads),
+      queuedChunks: piscina.queueSize,
+      ...(runTime ? { runTime } : {}),
+      ...(waitTime ? { waitTime } : {}),
+      utilization: piscina.utilization,
+    };
+  }
 
   onStray(listener: (report: StrayReport) => void): void {
     this.strayListener = listener;

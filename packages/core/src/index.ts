@@ -21,8 +21,15 @@ export {
   WORKER_PROCESS_LOST,
   WorkerCrashedError,
 } from './errors.js';
-export { type Executor, exitCodeOf, PiscinaExecutor } from './executor.js';
+export {
+  type Executor,
+  type ExecutorStats,
+  exitCodeOf,
+  type Percentiles,
+  PiscinaExecutor,
+} from './executor.js';
 export { createLocalExecutor } from './local-executor.js';
 export type { CallOptions, PoolOptions, Progress } from './options.js';
-export { ClosurePool } from './pool.js';
+export { ClosurePool, type PoolStats } from './pool.js';
 export type { ChunkReply, ChunkTask, PayloadHandle } from './protocol.js';
+export { type Row, zip } from './zip.js';

@@ -5,7 +5,15 @@ import { DEFAULT_CACHE_BYTES } from '@closure-pool/serializer';
 import { InvalidArgumentError } from './errors.js';
 import type { Executor } from './executor.js';
 
-export interface PoolOptions {
+export interface PoolOptions<Context = undefined> {
+  /**
+   * Run once on each thread before its first item (Python's `initializer`): open a file, load a
+   * model, warm a cache. What it returns (awaited) is the third argument of the functions given
+   * to `map`, `imap` and `imapUnordered`, `fn(item, index, context)`; what it sets on
+   * `globalThis` is there for every function on the thread. Its environment is declared with
+   * `closure(fn, { … })`. If it throws, every item on that thread fails with its error.
+   */
+  readonly init?: () => Context | Promise<Context>;
   /**
    * How many worker threads run items.
    * @default os.availableParallelism()
@@ -48,6 +56,12 @@ export interface PoolOptions {
    * @default Infinity (threads are kept)
    */
   readonly maxTasksPerThread?: number;
+  /** Environment variables of each thread (`process.env` there); Node's `SHARE_ENV` shares the caller's. @default a copy of the caller's */
+  readonly env?: Readonly<Record<string, string>> | symbol;
+  /** Node options of each thread (`process.execArgv` there), such as `['--enable-source-maps']`. @default the caller's */
+  readonly execArgv?: readonly string[];
+  /** Arguments each thread sees after its script in `process.argv`. @default [] */
+  readonly argv?: readonly string[];
   /**
    * The worker file each thread runs. Needed only when your app is bundled into one file: copy
    * `@closure-pool/core/dist/closure-pool-worker.cjs` beside the bundle (found there without this
@@ -99,9 +113,12 @@ export interface ResolvedPoolOptions {
   readonly cacheBytes: number;
   readonly loadTimeout: number;
   readonly maxTasksPerThread: number;
+  readonly env: Readonly<Record<string, string>> | symbol | undefined;
+  readonly execArgv: readonly string[] | undefined;
+  readonly argv: readonly string[] | undefined;
 }
 
-export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+export function resolvePoolOptions(options: PoolOptions<unknown> = {}): ResolvedPoolOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(
       `Expected the pool options to be an object, got ${String(options)} (${typeof options}).`,
@@ -128,6 +145,21 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   }
   const maxTasksPerThread = options.maxTasksPerThread ?? Number.POSITIVE_INFINITY;
   positiveInteger('maxTasksPerThread', maxTasksPerThread, true);
+  if (
+    options.env !== undefined &&
+    typeof options.env !== 'symbol' &&
+    (options.env === null ||
+      typeof options.env !== 'object' ||
+      Object.values(options.env).some((v) => typeof v !== 'string'))
+  )
+    throw new InvalidArgumentError(
+      'Expected `env` to be an object of strings (or SHARE_ENV from node:worker_threads).',
+    );
+  for (const name of ['execArgv', 'argv'] as const) {
+    const list = options[name];
+    if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string')))
+      throw new InvalidArgumentError(`Expected \`${name}\` to be an array of strings.`);
+  }
   return {
     threads,
     idleTimeout,
@@ -136,6 +168,9 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     cacheBytes,
     loadTimeout,
     maxTasksPerThread,
+    env: options.env,
+    execArgv: options.execArgv,
+    argv: options.argv,
   };
 }
 
@@ -187,6 +222,7 @@ function nonNegative(name: string, value: unknown): void {
 }
 
 export const poolOptionNames = [
+  'init',
   'threads',
   'idleTimeout',
   'resourceLimits',
@@ -194,6 +230,9 @@ export const poolOptionNames = [
   'cacheBytes',
   'loadTimeout',
   'maxTasksPerThread',
+  'env',
+  'execArgv',
+  'argv',
   'workerFile',
   'executor',
 ] as const;

@@ -25,7 +25,7 @@ import {
   TaskError,
   WorkerCrashedError,
 } from './errors.js';
-import { type Executor, exitCodeOf } from './executor.js';
+import { type Executor, type ExecutorStats, exitCodeOf } from './executor.js';
 import { createLocalExecutor } from './local-executor.js';
 import {
   type CallOptions,
@@ -43,11 +43,21 @@ type Settling = CallOptions & { readonly settle: true };
 type Throwing = CallOptions & { readonly settle?: false };
 type Call = { capture: Capture | undefined; options: CallOptions; payload?: EncodedClosure };
 
+/** `pool.stats()`: see there. */
+export interface PoolStats extends ExecutorStats {
+  /** Items whose outcome was a result, since the pool started. */
+  readonly itemsCompleted: number;
+  /** Items whose outcome was an error, since the pool started. */
+  readonly itemsFailed: number;
+}
+
 /** A pool of worker threads that runs ordinary closures: `await pool.map((x) => x ** y, xs, capture({ y }))`. */
-export class ClosurePool extends EventEmitter implements AsyncDisposable {
-  /** How many items run at once. */
-  readonly threads: number;
-  private readonly executor: Executor;
+export class ClosurePool<Context = undefined> extends EventEmitter implements AsyncDisposable {
+  private executor: Executor;
+  private size: number;
+  /** Items whose outcome was a result, and an error, over the pool's life. */
+  private itemsCompleted = 0;
+  private itemsFailed = 0;
   private readonly active = new Set<ChunkRunner>();
   /** Calls made by `apply` without a runner, for close() to wait on. */
   private readonly direct = new Set<Promise<unknown>>();
@@ -65,7 +75,7 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
   /** Threads are replaced now and then (`maxTasksPerThread`): every call is watched. */
   private readonly recycles: boolean;
 
-  constructor(options: PoolOptions = {}) {
+  constructor(private readonly options: PoolOptions<Context> = {}) {
     super();
     const resolved = resolvePoolOptions(options);
     this.recycles = Number.isFinite(resolved.maxTasksPerThread);
@@ -73,14 +83,71 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
     this.loadTimeout = resolved.loadTimeout;
     assertCodeGeneration();
     this.resourceLimits = resolved.resourceLimits;
-    this.executor = options.executor ?? createLocalExecutor(options);
-    this.threads = this.executor.concurrency;
-    this.executor.onStray?.(({ callId, kind, error }) => {
+    if (options.init !== undefined && typeof options.init !== 'function')
+      throw new InvalidArgumentError(
+        `Expected \`init\` to be a function run once on each thread, got ${typeof options.init}.`,
+      );
+    // checked and encoded here, where it is written: a missing capture is the caller's error
+    const init = options.init ? encodeClosure(options.init) : undefined;
+    this.executor = this.listenTo(options.executor ?? createLocalExecutor(options, init));
+    this.size = this.executor.concurrency;
+  }
+
+  /** How many items run at once. */
+  get threads(): number {
+    return this.size;
+  }
+
+  /** Wires an executor's reports to the pool: errors left behind, threads starting and exiting. */
+  private listenTo(executor: Executor): Executor {
+    executor.onStray?.(({ callId, kind, error }) => {
       const stray = new StrayError(kind, fromErrorRecord(error));
       const runner = callId === undefined ? undefined : this.calls.get(callId);
       if (runner) runner.strayError(stray);
       else this.reportStray(stray);
     });
+    executor.onThread?.((event, threadId) =>
+      this.emit(event === 'start' ? 'threadStart' : 'threadExit', threadId),
+    );
+    return executor;
+  }
+
+  /**
+   * What the pool is doing: threads (busy ones), chunks queued, items completed and failed so
+   * far, how long chunks ran and waited (ms, percentiles, as Piscina records them), utilization.
+   */
+  stats(): PoolStats {
+    const executor = this.executor.stats?.();
+    return {
+      threads: executor?.threads ?? this.size,
+      busyThreads: executor?.busyThreads ?? 0,
+      queuedChunks: executor?.queuedChunks ?? 0,
+      itemsCompleted: this.itemsCompleted,
+      itemsFailed: this.itemsFailed,
+      ...(executor?.runTime ? { runTime: executor.runTime } : {}),
+      ...(executor?.waitTime ? { waitTime: executor.waitTime } : {}),
+      ...(executor?.utilization !== undefined ? { utilization: executor.utilization } : {}),
+    };
+  }
+
+  /**
+   * Changes how many threads the pool has: new calls run on the new threads at once; calls already
+   * running finish on the old ones, which then stop. Only for the pool's own threads.
+   */
+  async resize(threads: number): Promise<void> {
+    if (this.options.executor)
+      throw new InvalidArgumentError(
+        'resize() changes the pool’s own threads; this pool runs on the executor it was given.',
+      );
+    if (this.closed) throw new PoolClosedError();
+    const old = this.executor;
+    const init = this.options.init ? encodeClosure(this.options.init) : undefined;
+    this.executor = this.listenTo(createLocalExecutor({ ...this.options, threads }, init));
+    this.size = this.executor.concurrency;
+    const running = [...this.active].filter((runner) => runner.runsOn(old));
+    await Promise.all(running.map((runner) => runner.finished));
+    await Promise.allSettled([...this.direct]);
+    await old.close();
   }
 
   /**
@@ -88,6 +155,8 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
    * in a call that settles (`StrayError`). Without a listener they are printed as process warnings.
    */
   override on(event: 'error', listener: (error: StrayError) => void): this;
+  /** A thread started (after the pool's start, a replacement, or `resize`), or exited. */
+  override on(event: 'threadStart' | 'threadExit', listener: (threadId: number) => void): this;
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     return super.on(event, listener);
   }
@@ -100,24 +169,24 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
 
   /** `fn(item, index)` for every item, in parallel; results in input order. */
   map<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     capture?: Capture,
     options?: Throwing,
   ): Promise<Awaited<R>[]>;
   map<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     capture: Capture | undefined,
     options: Settling,
   ): Promise<Settled<R>[]>;
   map<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     options: Throwing,
   ): Promise<Awaited<R>[]>;
   map<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     options: Settling,
   ): Promise<Settled<R>[]>;
@@ -192,24 +261,24 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
 
   /** Like `map`, streaming: results in input order as they are ready; the input is read lazily. */
   imap<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     capture?: Capture,
     options?: Throwing,
   ): AsyncIterableIterator<Awaited<R>>;
   imap<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     capture: Capture | undefined,
     options: Settling,
   ): AsyncIterableIterator<Settled<R>>;
   imap<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     options: Throwing,
   ): AsyncIterableIterator<Awaited<R>>;
   imap<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     options: Settling,
   ): AsyncIterableIterator<Settled<R>>;
@@ -227,24 +296,24 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
 
   /** Like `imap`, but each result as soon as it is ready: completion order. */
   imapUnordered<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     capture?: Capture,
     options?: Throwing,
   ): AsyncIterableIterator<Awaited<R>>;
   imapUnordered<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     capture: Capture | undefined,
     options: Settling,
   ): AsyncIterableIterator<Settled<R>>;
   imapUnordered<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     options: Throwing,
   ): AsyncIterableIterator<Awaited<R>>;
   imapUnordered<T, R>(
-    fn: (item: T, index: number) => R,
+    fn: (item: T, index: number, context: Context) => R,
     items: Items<T>,
     options: Settling,
   ): AsyncIterableIterator<Settled<R>>;
@@ -307,6 +376,8 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
       for (const { kind, error } of reply.strays?.slice(1) ?? [])
         this.reportStray(new StrayError(kind, fromErrorRecord(error)));
       if (stray) throw new StrayError(stray.kind, fromErrorRecord(stray.error));
+      if (outcomes[0]!.ok) this.itemsCompleted++;
+      else this.itemsFailed++;
       return unwrap(outcomes[0]!);
     } catch (error) {
       if (error instanceof TaskError || error instanceof StrayError) throw error;
@@ -375,6 +446,10 @@ export class ClosurePool extends EventEmitter implements AsyncDisposable {
       const runner = new ChunkRunner({
         callId,
         onStray: (error) => this.reportStray(error),
+        onOutcomes: (completed, failed) => {
+          this.itemsCompleted += completed;
+          this.itemsFailed += failed;
+        },
         executor: this.executor,
         payload,
         mode,
@@ -430,7 +505,7 @@ function splitArgs(rest: unknown[]): Call {
   ) {
     throw new InvalidArgumentError(
       'The third argument is a second input, but a map takes one: closure-pool reads the third argument as capture({ … }) or options. ' +
-        "For Python's map(f, xs, ys), zip the inputs and use starmap: pool.starmap(f, xs.map((x, i) => [x, ys[i]])).",
+        "For Python's map(f, xs, ys), zip the inputs and use starmap: pool.starmap(f, zip(xs, ys)), with zip from '@closure-pool/core'.",
     );
   }
   if (rest.length > 1) {

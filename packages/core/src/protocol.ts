@@ -19,6 +19,8 @@ export interface WorkerSettings {
   readonly cacheBytes: number;
   /** Chunks the thread runs before it exits, to be replaced by a fresh one. */
   readonly maxTasks: number;
+  /** The pool's `init`: rebuilt and run once, before the thread's first item. */
+  readonly init?: PayloadHandle;
 }
 
 /**

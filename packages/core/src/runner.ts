@@ -40,6 +40,8 @@ export interface RunSpec {
   readonly callId?: number;
   /** Where errors the function left behind go when the call cannot take them (it settles, or has ended). */
   readonly onStray?: (error: Error) => void;
+  /** Told of the items that ended, for the pool's counts. */
+  readonly onOutcomes?: (completed: number, failed: number) => void;
   readonly payload: PayloadHandle;
   readonly mode: CallMode;
   readonly source: ChunkSource;
@@ -129,6 +131,11 @@ export class ChunkRunner {
     }
     if (spec.onProgress)
       this.progressTimer = setInterval(() => this.reportProgress(true), progressIntervalMs).unref();
+  }
+
+  /** Whether this call's chunks go to `executor`. */
+  runsOn(executor: Executor): boolean {
+    return this.spec.executor === executor;
   }
 
   /** Whether each item's outcome is handed out (settle) rather than the first failure thrown. */
@@ -383,6 +390,10 @@ export class ChunkRunner {
   private emit(range: Range): void {
     this.ready.push(range);
     this.completed += range.outcomes.length;
+    if (this.spec.onOutcomes) {
+      const failed = range.outcomes.reduce((n, o) => (o.ok ? n : n + 1), 0);
+      this.spec.onOutcomes(range.outcomes.length - failed, failed);
+    }
     const failed = this.spec.settle ? undefined : range.outcomes.find((o) => !o.ok);
     if (failed && !failed.ok) {
       this.itemFailure ??= failed.error;

@@ -54,6 +54,24 @@ function load(payload: PayloadHandle): Function | Promise<Function> {
   return rebuilt;
 }
 
+/** What the pool's `init` returned on this thread (a promise, run once, on the first chunk). */
+let context: Promise<unknown> | undefined;
+
+function initialize(init: PayloadHandle): Promise<unknown> {
+  context ??= deserializeClosure(init.frame, { trusted: true }).then(
+    (fn) => fn(),
+    (error: unknown) => Promise.reject(error),
+  );
+  return context.catch((error: unknown) => {
+    throw Object.assign(
+      new Error(`The pool's init failed on this thread: ${(error as Error)?.message ?? error}`, {
+        cause: error,
+      }),
+      { name: 'InitError' },
+    );
+  });
+}
+
 /** How many closures this thread holds compiled (bounded by the cache's limit). */
 export function cachedClosures(): number {
   return closures.size;
@@ -110,12 +128,15 @@ async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   const values: unknown[] = [];
   const errors: ChunkReply['errors'] = [];
   let fn: Function;
+  let shared: unknown;
+  const init = settings?.init;
   try {
     const loaded = load(task.payload);
-    if (typeof loaded === 'function') fn = loaded;
+    if (typeof loaded === 'function' && !init) fn = loaded;
     else {
       // loading (compiling, importing modules): a negative start time, which `loadTimeout` bounds
-      if (task.call) task.call.startedAt[task.slot] = -Date.now();
+      if (task.call && typeof loaded !== 'function') task.call.startedAt[task.slot] = -Date.now();
+      if (init) shared = await initialize(init);
       fn = await loaded;
     }
   } catch (error) {
@@ -141,7 +162,12 @@ async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
     let value: unknown;
     let error: ErrorRecord | undefined;
     try {
-      value = task.mode === 'spread' ? fn(...(item as unknown[])) : fn(item, index);
+      value =
+        task.mode === 'spread'
+          ? fn(...(item as unknown[]))
+          : init
+            ? fn(item, index, shared)
+            : fn(item, index);
       if (value !== null && typeof value === 'object' && typeof (value as any).then === 'function')
         value = await value;
     } catch (thrown) {
