@@ -4,6 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { writeReport } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
+import { bigResult } from './scenarios/big-result.js';
 import { captureData } from './scenarios/capture-data.js';
 import { captureSize } from './scenarios/capture-size.js';
 import { captureSoak } from './scenarios/capture-soak.js';
@@ -28,6 +29,7 @@ const all: Scenario[] = [
   soak,
   python,
   redisHop,
+  bigResult,
 ];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -29,6 +29,9 @@ await build({
   entryPoints: ['dist/worker.js'],
   outfile: 'dist/worker.cjs',
   sourcemap: true,
+  // loaded from node_modules, where Piscina's thread code comes from: `move()` marks results
+  // with a symbol private to that copy of Piscina
+  external: ['piscina'],
 });
 const piscinaThread = join(dirname(createRequire(import.meta.url).resolve('piscina')), 'worker.js');
 await build({

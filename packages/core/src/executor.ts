@@ -101,19 +101,27 @@ export class PiscinaExecutor implements Executor {
       workerData: {
         cacheBytes: options.cacheBytes,
         maxTasks: options.maxTasksPerThread,
-        ...(options.init ? { init: { id: options.init.id, frame: options.init.frame } } : {}),
+        ...(options.init
+          ? {
+              init: {
+                id: options.init.id,
+                frame: options.init.frame,
+                ...(options.init.shared ? { shared: options.init.shared } : {}),
+              },
+            }
+          : {}),
       } satisfies WorkerSettings,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
       ...(options.env !== undefined ? { env: options.env as Record<string, string> } : {}),
       ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}),
       ...(options.argv ? { argv: [...options.argv] } : {}),
     });
-    this.piscina.on('workerCreate', (worker: { threadId: number }) =>
-      this.threadListener?.('start', worker.threadId),
-    );
-    this.piscina.on('workerDestroy', (worker: { threadId: number }) =>
-      this.threadListener?.('exit', worker.threadId),
-    );
+    this.piscina.on('workerCreate', ({ id }: { id: number }) => {
+      this.threadListener?.('start', id);
+      // the thread's own 'exit': Piscina's 'workerDestroy' comes when its id is no longer known
+      const thread = this.piscina.threads.find((worker) => worker.threadId === id);
+      thread?.once('exit', () => this.threadListener?.('exit', id));
+    });
     // Piscina reports a thread it cannot make sense of (a function broke the thread's own code)
     // as an 'error' event, which unhandled would crash the calling process: the chunks in flight
     // fail instead, as on a thread's death, and their calls carry on

@@ -36,12 +36,26 @@ import {
   resolvePoolOptions,
 } from './options.js';
 import type { CallMode, ChunkTask } from './protocol.js';
-import { ChunkRunner, type Outcome, type Range, readReply } from './runner.js';
+import {
+  type CallOrigin,
+  ChunkRunner,
+  explain,
+  type Outcome,
+  type Range,
+  readReply,
+} from './runner.js';
+import { callSite } from './user-frames.js';
 
 type Settled<R> = PromiseSettledResult<Awaited<R>>;
 type Settling = CallOptions & { readonly settle: true };
 type Throwing = CallOptions & { readonly settle?: false };
-type Call = { capture: Capture | undefined; options: CallOptions; payload?: EncodedClosure };
+type Call = {
+  capture: Capture | undefined;
+  options: CallOptions;
+  payload?: EncodedClosure;
+  /** Where the caller called the pool, for the stacks of its items' errors. */
+  site?: { readonly stack?: string };
+};
 
 /** `pool.stats()`: see there. */
 export interface PoolStats extends ExecutorStats {
@@ -191,7 +205,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     options: Settling,
   ): Promise<Settled<R>[]>;
   async map(fn: Function, items: Items<unknown>, ...rest: unknown[]): Promise<unknown[]> {
-    return this.collect(fn, items, 'item', splitArgs(rest));
+    return this.collect(fn, items, 'item', { ...splitArgs(rest), site: callSite(this.map) });
   }
 
   /** `fn(...args)` for every argument list, in parallel; results in input order. */
@@ -218,7 +232,10 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     options: Settling,
   ): Promise<Settled<R>[]>;
   async starmap(fn: Function, argLists: Items<unknown[]>, ...rest: unknown[]): Promise<unknown[]> {
-    return this.collect(fn, argLists, 'spread', splitArgs(rest));
+    return this.collect(fn, argLists, 'spread', {
+      ...splitArgs(rest),
+      site: callSite(this.starmap),
+    });
   }
 
   /** One call, `fn(...args)`, in a worker thread. */
@@ -239,6 +256,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
         `Expected the arguments to be an array, like [1, 2], got ${typeof args}.`,
       );
     const { capture, options } = splitArgs(rest);
+    const site = callSite(this.apply);
     this.check(fn, options);
     const payload = encodeClosure(fn, capture, { cache: this.payloads });
     // the first call of a payload is watched, so that loadTimeout bounds its loading; later ones
@@ -249,11 +267,12 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       !options.onProgress &&
       !this.recycles
     )
-      return this.callDirectly(payload, args, options);
+      return this.callDirectly(payload, args, options, { fn, capture, site });
     const [result] = await this.collect(fn, [args], 'spread', {
       capture,
       options: { ...options, settle: false, chunkSize: 1 },
       payload,
+      site,
     });
     this.loaded.set(payload.id, true);
     return result;
@@ -288,7 +307,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       fn,
       items,
       'item',
-      splitArgs(rest),
+      { ...splitArgs(rest), site: callSite(this.imap) },
       () => buffered.size < this.threads * 2,
     );
     return inOrder(start, buffered);
@@ -322,7 +341,9 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     items: Items<unknown>,
     ...rest: unknown[]
   ): AsyncIterableIterator<unknown> {
-    return asCompleted(this.prepare(fn, items, 'item', splitArgs(rest)));
+    return asCompleted(
+      this.prepare(fn, items, 'item', { ...splitArgs(rest), site: callSite(this.imapUnordered) }),
+    );
   }
 
   /** Accepts no new work, lets every call already made finish, then stops the threads. */
@@ -355,6 +376,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     payload: EncodedClosure,
     args: unknown[],
     options: CallOptions,
+    origin: CallOrigin,
   ): Promise<unknown> {
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
@@ -377,7 +399,10 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
         this.reportStray(new StrayError(kind, fromErrorRecord(error)));
       if (stray) throw new StrayError(stray.kind, fromErrorRecord(stray.error));
       if (outcomes[0]!.ok) this.itemsCompleted++;
-      else this.itemsFailed++;
+      else {
+        this.itemsFailed++;
+        explain(outcomes[0]!.error, payload, origin);
+      }
       return unwrap(outcomes[0]!);
     } catch (error) {
       if (error instanceof TaskError || error instanceof StrayError) throw error;
@@ -429,7 +454,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     fn: Function,
     items: Items<unknown>,
     mode: CallMode,
-    { capture, options, payload: encoded }: Call,
+    { capture, options, payload: encoded, site }: Call,
     canDispatch?: () => boolean,
   ): () => ChunkRunner {
     this.check(fn, options);
@@ -464,6 +489,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
         window: this.threads * 2,
         canDispatch,
         resourceLimits: this.resourceLimits,
+        origin: { fn, capture, site },
       });
       this.active.add(runner);
       this.calls.set(callId, runner);

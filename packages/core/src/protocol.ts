@@ -11,6 +11,8 @@ export interface PayloadHandle {
   readonly id: string;
   /** The payload's binary frame, in shared memory: posting it costs nothing, however large. */
   readonly frame: Uint8Array;
+  /** SharedArrayBuffers the capture holds: posted beside the frame, the same memory there. */
+  readonly shared?: readonly SharedArrayBuffer[];
 }
 
 /** What every thread of a pool is started with (its `workerData`). */

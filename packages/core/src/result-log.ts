@@ -78,6 +78,11 @@ export class ResultWriter {
     return true;
   }
 
+  /** Records that the outcome at `position` is in the reply (a moved value). */
+  inReply(position: number): void {
+    this.records[position * 2] = IN_REPLY;
+  }
+
   /** Records an error; false when it did not fit (the caller then sends it in the reply). */
   error(position: number, record: ErrorRecord): boolean {
     return this.bytes(position * 2, ERROR, serialize(record));

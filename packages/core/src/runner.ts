@@ -1,7 +1,13 @@
 // [main] Runs one pool call: keeps a bounded window of chunks in flight, notices timeouts and
 // crashed threads through shared memory, and hands back finished ranges of items in completion order.
 import { deserialize } from 'node:v8';
-import { ErrorCode, parsePayload } from '@closure-pool/serializer';
+import {
+  type Capture,
+  ErrorCode,
+  parsePayload,
+  scriptName,
+  sourcePosition,
+} from '@closure-pool/serializer';
 import type { Chunk, ChunkSource } from './chunking.js';
 import { uncloneableItems } from './cloneable.js';
 import { type ErrorRecord, fromErrorRecord } from './error-record.js';
@@ -23,6 +29,7 @@ import {
   STOP,
 } from './protocol.js';
 import { createResultLog, readResultLog } from './result-log.js';
+import { framesOf, type Origins, userStack } from './user-frames.js';
 
 export type Outcome =
   | { readonly ok: true; readonly value: unknown }
@@ -60,6 +67,15 @@ export interface RunSpec {
   readonly window: number;
   /** Whether the consumer can take more (an ordered consumer buffers ranges that came early). */
   readonly canDispatch?: () => boolean;
+  /** What the caller gave and where it called: for stacks that point at the user's code. */
+  readonly origin?: CallOrigin;
+}
+
+/** The function and capture of a call, and where the caller made it. */
+export interface CallOrigin {
+  readonly fn: Function;
+  readonly capture: Capture | undefined;
+  readonly site: { readonly stack?: string } | undefined;
 }
 
 interface Running {
@@ -390,15 +406,18 @@ export class ChunkRunner {
   private emit(range: Range): void {
     this.ready.push(range);
     this.completed += range.outcomes.length;
-    if (this.spec.onOutcomes) {
-      const failed = range.outcomes.reduce((n, o) => (o.ok ? n : n + 1), 0);
-      this.spec.onOutcomes(range.outcomes.length - failed, failed);
+    let failures = 0;
+    for (const outcome of range.outcomes) {
+      if (outcome.ok) continue;
+      failures++;
+      if (this.spec.origin) explain(outcome.error, this.spec.payload, this.spec.origin);
+      // without settle, the first failure ends the call
+      if (!this.spec.settle) {
+        this.itemFailure ??= outcome.error;
+        this.stop();
+      }
     }
-    const failed = this.spec.settle ? undefined : range.outcomes.find((o) => !o.ok);
-    if (failed && !failed.ok) {
-      this.itemFailure ??= failed.error;
-      this.stop();
-    }
+    this.spec.onOutcomes?.(range.outcomes.length - failures, failures);
     this.reportProgress(false);
     this.wake();
   }
@@ -464,6 +483,46 @@ export class ChunkRunner {
       this.spec.total === undefined ? { completed } : { completed, total: this.spec.total },
     );
   }
+}
+
+/**
+ * Points an item's error at the user's code: its cause's frames in the rebuilt function moved to
+ * where the function was written, and the TaskError's stack made of those frames, then the frames
+ * of the call to the pool. Done when the error is made (errors are few); never fails the call.
+ */
+export function explain(error: TaskError, payload: PayloadHandle, origin: CallOrigin): void {
+  try {
+    const origins = originsOf(payload, origin);
+    const cause = error.cause as { stack?: unknown } | undefined;
+    if (cause && typeof cause === 'object' && typeof cause.stack === 'string')
+      cause.stack = userStack(cause.stack, origins);
+    const inWorker = framesOf(typeof cause?.stack === 'string' ? cause.stack : undefined);
+    const called = framesOf(origin.site?.stack);
+    error.stack = [
+      `${error.name}: ${error.message}`,
+      ...(inWorker ? [inWorker] : []),
+      ...(called ? ['    --- the call to the pool ---', called] : []),
+    ].join('\n');
+  } catch {
+    // a stack that cannot be improved stays as it was
+  }
+}
+
+/** The functions of a payload whose frames can be moved: the one called, and captured ones. */
+function originsOf(payload: PayloadHandle, { fn, capture }: CallOrigin): Origins {
+  const { body } = parsePayload(payload.frame);
+  const origins = new Map<string, { fn: Function; line: number; column: number }>();
+  const add = (node: (typeof body.functions)[number], f: Function) =>
+    origins.set(scriptName(node), { fn: f, ...sourcePosition(node) });
+  if ('fn' in body.root) add(body.functions[body.root.fn]!, fn);
+  const captured = Object.values(capture?.env ?? {}).filter(
+    (v): v is Function => typeof v === 'function',
+  );
+  for (const node of body.functions) {
+    const named = captured.find((f) => f.name === node.name);
+    if (named && !origins.has(scriptName(node))) add(node, named);
+  }
+  return origins;
 }
 
 /** A worker's reply as one outcome per item run, numbered from `start`. */

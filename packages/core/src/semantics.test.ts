@@ -94,7 +94,7 @@ describe('options checked like arguments', () => {
     [{ maxThreads: 4 }, /Unknown pool option `maxThreads`: did you mean `threads`\?/],
     [{ processes: 4 }, /did you mean `threads`\?/],
     [{ threds: 4 }, /did you mean `threads`\?/],
-    [{ colour: 'red' }, /Unknown pool option `colour`\. The pool options are `threads`/],
+    [{ colour: 'red' }, /Unknown pool option `colour`\. The pool options are `init`, `threads`/],
   ])('new ClosurePool(%o) is refused, naming the nearest option', (options, message) => {
     expect(() => new ClosurePool(options as never)).toThrow(InvalidArgumentError);
     expect(() => new ClosurePool(options as never)).toThrow(message);

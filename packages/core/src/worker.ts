@@ -21,6 +21,7 @@ import {
   type WorkerSettings,
 } from './protocol.js';
 import { type Overflow, ResultWriter } from './result-log.js';
+import { movableBuffer, TRANSFER } from './transfer.js';
 
 const settings = workerData as Partial<WorkerSettings> | undefined;
 /**
@@ -41,10 +42,12 @@ function load(payload: PayloadHandle): Function | Promise<Function> {
   let rebuilt = pending.get(payload.id);
   if (!rebuilt) {
     // the frame comes from this process's main thread, which made it or checked it
-    rebuilt = deserializeClosure(payload.frame, { trusted: true }).then((fn) => {
-      closures.set(payload.id, fn, payload.frame.byteLength);
-      return fn;
-    });
+    rebuilt = deserializeClosure(payload.frame, { trusted: true, shared: payload.shared }).then(
+      (fn) => {
+        closures.set(payload.id, fn, payload.frame.byteLength);
+        return fn;
+      },
+    );
     pending.set(payload.id, rebuilt);
     void rebuilt.then(
       () => pending.delete(payload.id),
@@ -58,7 +61,7 @@ function load(payload: PayloadHandle): Function | Promise<Function> {
 let context: Promise<unknown> | undefined;
 
 function initialize(init: PayloadHandle): Promise<unknown> {
-  context ??= deserializeClosure(init.frame, { trusted: true }).then(
+  context ??= deserializeClosure(init.frame, { trusted: true, shared: init.shared }).then(
     (fn) => fn(),
     (error: unknown) => Promise.reject(error),
   );
@@ -99,22 +102,16 @@ function strayed(kind: 'uncaughtException' | 'unhandledRejection', thrown: unkno
   else parentPort?.postMessage({ [STRAY]: true, callId, kind, error } satisfies StrayReport);
 }
 
-export default function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Array> | ChunkReply {
+export default function runChunk(task: ChunkTask): Promise<unknown> | ChunkReply {
   if (retiring) return { done: 0, values: [], errors: [], elapsedMs: 0, retired: true };
   const chunk = { callId: task.callId, strays: [] };
   running = chunk;
   lastCallId = task.callId;
   return owners.run(task.callId, runItems, task).then(
-    (reply) => {
+    ({ reply: ran, moved }) => {
       running = undefined;
-      // the last chunk before the thread is replaced says so in its reply, as a plain object that
-      // the executor reads: the caller stops the thread once this reply has reached it (a thread
-      // that exited by itself could lose the reply on the way)
-      retiring = ++chunksRun >= (settings?.maxTasks ?? Number.POSITIVE_INFINITY);
-      if (chunk.strays.length === 0 && !retiring) return reply;
-      const whole = reply instanceof Uint8Array ? (deserialize(reply) as ChunkReply) : reply;
-      const extra = { ...whole, strays: chunk.strays };
-      return retiring ? { ...extra, retiring: threadId } : encode(extra);
+      const reply = finalReply(ran, chunk.strays);
+      return moved.length > 0 ? moveWith(reply, moved) : reply;
     },
     (error) => {
       running = undefined;
@@ -123,8 +120,46 @@ export default function runChunk(task: ChunkTask): Promise<ChunkReply | Uint8Arr
   );
 }
 
-async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
+/** The reply with what the worker adds after the items: errors left behind, its retirement. */
+function finalReply(
+  reply: ChunkReply | Uint8Array,
+  strays: NonNullable<ChunkReply['strays']>,
+): ChunkReply | Uint8Array {
+  // the last chunk before the thread is replaced says so in its reply, as a plain object that
+  // the executor reads: the caller stops the thread once this reply has reached it (a thread
+  // that exited by itself could lose the reply on the way)
+  retiring = ++chunksRun >= (settings?.maxTasks ?? Number.POSITIVE_INFINITY);
+  if (strays.length === 0 && !retiring) return reply;
+  const whole = reply instanceof Uint8Array ? (deserialize(reply) as ChunkReply) : reply;
+  const extra = { ...whole, strays };
+  return retiring ? { ...extra, retiring: threadId } : encode(extra);
+}
+
+/**
+ * The reply as Piscina moves it: the buffers in its transfer list. Piscina's own `move()`, from
+ * the copy of Piscina running this thread (its marker is private to that copy).
+ */
+async function moveWith(reply: ChunkReply | Uint8Array, buffers: ArrayBuffer[]) {
+  const piscina = (await import('piscina')) as unknown as {
+    move?: Function;
+    default?: { move: Function };
+  };
+  const move = (piscina.move ?? piscina.default!.move) as (value: object) => object;
+  return move({
+    [Symbol.for('Piscina.transferable')]: buffers,
+    [Symbol.for('Piscina.valueOf')]: reply,
+  });
+}
+
+/** A chunk's reply, and the buffers of the results `transfer()` moves. */
+interface Ran {
+  readonly reply: ChunkReply | Uint8Array;
+  readonly moved: ArrayBuffer[];
+}
+
+async function runItems(task: ChunkTask): Promise<Ran> {
   const began = performance.now();
+  const moved: ArrayBuffer[] = [];
   const values: unknown[] = [];
   const errors: ChunkReply['errors'] = [];
   let fn: Function;
@@ -142,12 +177,13 @@ async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   } catch (error) {
     // the payload cannot be rebuilt: every item of the chunk fails with the same error
     const record = toErrorRecord(error);
-    return encode({
+    const reply = encode({
       done: task.items.length,
       values: task.items.map(() => undefined),
       errors: task.items.map((_, position) => [position, record]),
       elapsedMs: performance.now() - began,
     });
+    return { reply, moved };
   }
   const { state, startedAt } = task.call ?? {};
   // outcomes go to the shared log as each item ends, so that a thread dying mid-chunk loses none
@@ -173,10 +209,19 @@ async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
     } catch (thrown) {
       error = toErrorRecord(thrown);
     }
+    let buffer: ArrayBuffer | undefined;
+    if (error === undefined && value !== null && typeof value === 'object' && TRANSFER in value) {
+      // transfer(value): moved, not copied, when its buffer can move as a whole
+      value = (value as { [TRANSFER]: unknown })[TRANSFER];
+      buffer = movableBuffer(value);
+      if (buffer) moved[moved.length] = buffer;
+    }
     if (log) {
       if (error === undefined) {
         try {
-          if (!log.value(done, value)) overflow[overflow.length] = [done, value, false];
+          // a moved value goes in the reply, its buffer in the reply's transfer list
+          if (buffer) log.inReply(done);
+          if (buffer || !log.value(done, value)) overflow[overflow.length] = [done, value, false];
         } catch (cloneError) {
           error = notCloneable(value, cloneError);
         }
@@ -197,8 +242,10 @@ async function runItems(task: ChunkTask): Promise<ChunkReply | Uint8Array> {
   // the function may have replaced built-ins the reply, Piscina and the next chunks rely on
   guardIntrinsics();
   const elapsedMs = performance.now() - began;
-  if (log) return { done, values, errors, elapsedMs, logged: true, overflow };
-  return encode({ done, values, errors, elapsedMs });
+  if (log) return { reply: { done, values, errors, elapsedMs, logged: true, overflow }, moved };
+  // a reply with moved buffers goes as it is: serializing it would copy them
+  const reply = { done, values, errors, elapsedMs };
+  return { reply: moved.length > 0 ? reply : encode(reply), moved };
 }
 
 /**

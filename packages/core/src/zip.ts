@@ -12,7 +12,9 @@ export function zip<T extends readonly (readonly unknown[])[]>(...inputs: T): Ro
 /** Iterables in: a lazy iterator, read one row at a time. */
 export function zip<T extends readonly Iterable<unknown>[]>(...inputs: T): IterableIterator<Row<T>>;
 /** Any async iterable among them: a lazy async iterator. */
-export function zip<T extends readonly Items<unknown>[]>(...inputs: T): AsyncIterableIterator<Row<T>>;
+export function zip<T extends readonly Items<unknown>[]>(
+  ...inputs: T
+): AsyncIterableIterator<Row<T>>;
 export function zip(...inputs: Items<unknown>[]): unknown {
   inputs.forEach((input, i) => {
     const ok =

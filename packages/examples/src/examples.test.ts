@@ -104,3 +104,26 @@ describe('examples', () => {
     expect(outcome.results).toEqual([0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
   });
 });
+
+describe('pool features (README)', () => {
+  it('init, zip, zero-copy, observability', async () => {
+    const { initExample, zipExample, zeroCopyExample, observeExample } = await import(
+      './pool-features.js'
+    );
+    expect(await initExample()).toEqual(['/models/tiny.bin: 1', '/models/tiny.bin: 2']);
+    expect(await zipExample()).toEqual([11, 22, 33]);
+    expect(await zeroCopyExample()).toEqual({ length: 1_000_000, hits: 3 });
+    const log = console.log;
+    console.log = () => {};
+    try {
+      expect(await observeExample()).toEqual({
+        itemsCompleted: 3,
+        busyThreads: 0,
+        hasRunTime: true,
+        threads: 4,
+      });
+    } finally {
+      console.log = log;
+    }
+  });
+});

@@ -32,7 +32,14 @@ const factories = new BoundedCache<string, Compiled>(500, 16 * 1024 * 1024);
  */
 export async function deserializeClosure(
   input: unknown,
-  options: { secret?: Secret; hash?: string; signature?: string; trusted?: boolean } = {},
+  options: {
+    secret?: Secret;
+    hash?: string;
+    signature?: string;
+    trusted?: boolean;
+    /** The SharedArrayBuffers posted beside the frame (`EncodedClosure.shared`). */
+    shared?: readonly SharedArrayBuffer[];
+  } = {},
 ): Promise<Function> {
   if (options.secret !== undefined) checkSecret(options.secret, 'secret');
   const { body: header, values, buffers } = parsePayload(input, { hash: options.hash });
@@ -82,6 +89,7 @@ export async function deserializeClosure(
       const entry = header.classes[index];
       return entry === undefined ? undefined : instances[entry.fn]!.fn;
     },
+    sharedAt: (index) => options.shared?.[index],
   });
   if (decoded.envs.length !== instances.length || decoded.members.length !== instances.length) {
     throw new PayloadError(
@@ -111,13 +119,8 @@ function instantiate(node: FunctionNode, field: string, trusted: boolean): Insta
   let compiled = factories.get(key);
   if (!compiled) {
     const runsOnRebuild = staticCodeOf(singleFunction(node.source, `${field}.source`));
-    const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
-    // an anonymous function takes its name from the property it is defined in, so frames show it
-    const name = JSON.stringify(node.name ?? 'anonymous');
-    const body =
-      `"use strict";\nvar ${node.names.join(', ') || '_'};\n` +
-      `return [function () { ${setters} }, { ${name}: ${node.source} }[${name}]];\n` +
-      `//# sourceURL=closure-pool:///${node.name ?? 'anonymous'}.js`;
+    const { head, tail } = factoryParts(node);
+    const body = `${head}${node.source}${tail}`;
     try {
       compiled = { factory: new Function(...node.helpers, body) as Factory, runsOnRebuild };
     } catch (error) {
@@ -134,6 +137,35 @@ function instantiate(node: FunctionNode, field: string, trusted: boolean): Insta
   }
   const [bind, fn] = compiled.factory(...node.helpers.map((name) => toolchainHelpers[name]));
   return { bind, fn };
+}
+
+/** The factory's body around a node's source (see `sourcePosition`, which depends on it). */
+function factoryParts(node: FunctionNode): { head: string; tail: string } {
+  const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
+  // an anonymous function takes its name from the property it is defined in, so frames show it
+  const name = JSON.stringify(node.name ?? 'anonymous');
+  return {
+    head:
+      `"use strict";\nvar ${node.names.join(', ') || '_'};\n` +
+      `return [function () { ${setters} }, { ${name}: `,
+    tail: ` }[${name}]];\n//# sourceURL=${scriptName(node)}`,
+  };
+}
+
+/** The script name a rebuilt function's frames show. */
+export function scriptName(node: FunctionNode): string {
+  return `closure-pool:///${node.name ?? 'anonymous'}.js`;
+}
+
+/**
+ * Where a node's source starts in the script its frames name: a 1-based line (`new Function`
+ * puts the body on the script's third line) and a 0-based column. A frame's position minus this
+ * is a position in the function's own source.
+ */
+export function sourcePosition(node: FunctionNode): { line: number; column: number } {
+  const { head } = factoryParts(node);
+  const lines = head.split('\n');
+  return { line: 2 + lines.length, column: lines.at(-1)!.length };
 }
 
 /**

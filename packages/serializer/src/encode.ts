@@ -30,7 +30,14 @@ export function serializeClosure(
   fn: Function,
   capture?: Capture | Record<string, unknown>,
 ): Payload {
-  return frameToPayload(encodeClosure(fn, capture).frame);
+  const encoded = encodeClosure(fn, capture);
+  if (encoded.shared)
+    throw new CaptureError(
+      ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
+      'capture holds shared memory (a SharedArrayBuffer, or a view on one), which can be shared with threads of this process but cannot travel in a payload to another process. Capture a copy (new Uint8Array(shared)) instead.',
+      { path: 'capture' },
+    );
+  return frameToPayload(encoded.frame);
 }
 
 /** A payload as a sender hands it on: an id unique to its content in this process, and its frame. */
@@ -39,6 +46,8 @@ export interface EncodedClosure {
   readonly id: string;
   /** The binary frame (in shared memory); `hashFrame(frame)` is its sha256 when one is needed. */
   readonly frame: Uint8Array;
+  /** SharedArrayBuffers the capture holds, posted beside the frame: the receiver shares them. */
+  readonly shared?: readonly SharedArrayBuffer[];
 }
 
 /** Recently encoded payloads: equal captures share one frame. */
@@ -133,7 +142,8 @@ export function encodeClosure(
   const key = primitivesKey(graph, root);
   const known = key === undefined ? undefined : cache.byPrimitives.get(key);
   if (known) return known;
-  const { values, buffers } = encodeValues(graph.walk.result(), graph.envs, graph.members);
+  const walked = graph.walk.result();
+  const { values, buffers } = encodeValues(walked, graph.envs, graph.members);
   const body: PayloadBody = {
     format: 'closure-pool',
     version: PAYLOAD_VERSION,
@@ -146,6 +156,11 @@ export function encodeClosure(
     refs: graph.refs,
     buffers: buffers.map((b) => b.byteLength),
   };
+  if (walked.shared.length > 0) {
+    // equal bytes may stand for other memory: never cached, an id of its own
+    const frame = toFrame(JSON.stringify(body), [...buffers, values]);
+    return { id: `${process.pid}:${++frameCount}`, frame, shared: walked.shared };
+  }
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
   if (key !== undefined) cache.byPrimitives.set(key, encoded);
   return encoded;

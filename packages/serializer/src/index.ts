@@ -9,7 +9,7 @@ export {
   moduleRef,
 } from './capture.js';
 export { type ClassOptions, registerClass } from './classes.js';
-export { deserializeClosure } from './decode.js';
+export { deserializeClosure, scriptName, sourcePosition } from './decode.js';
 export {
   createPayloadCache,
   type EncodedClosure,

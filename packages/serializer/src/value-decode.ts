@@ -14,7 +14,31 @@ export interface DecodeHooks {
   ref(index: number): unknown;
   /** The class `header.classes[index]` names. */
   classAt(index: number): Function | undefined;
+  /** The SharedArrayBuffer posted beside the frame at `index`. */
+  sharedAt(index: number): SharedArrayBuffer | undefined;
 }
+
+/** The views a shared-memory placeholder may name, made over the shared memory itself. */
+type ViewOf = (buffer: SharedArrayBuffer, offset: number, length: number) => unknown;
+const typed =
+  (View: new (b: SharedArrayBuffer, o: number, l: number) => unknown): ViewOf =>
+  (b, o, l) =>
+    new View(b, o, l);
+const viewTypes: Record<string, ViewOf> = {
+  Int8Array: typed(Int8Array),
+  Uint8Array: typed(Uint8Array),
+  Uint8ClampedArray: typed(Uint8ClampedArray),
+  Int16Array: typed(Int16Array),
+  Uint16Array: typed(Uint16Array),
+  Int32Array: typed(Int32Array),
+  Uint32Array: typed(Uint32Array),
+  Float32Array: typed(Float32Array),
+  Float64Array: typed(Float64Array),
+  BigInt64Array: typed(BigInt64Array),
+  BigUint64Array: typed(BigUint64Array),
+  DataView: typed(DataView),
+  Buffer: (b, o, l) => Buffer.from(b, o, l),
+};
 
 const hasDeserializerClass = (() => {
   try {
@@ -61,12 +85,29 @@ export function decodeValues(
     if (kind === Place.REF && Number.isInteger(data)) real.set(placeholder, hooks.ref(data));
     else if (kind === Place.URL && typeof data === 'string' && URL.canParse(data))
       real.set(placeholder, new URL(data));
-    else throw invalid(`has a placeholder of unknown kind ${String(kind)}`);
+    else if (kind === Place.SHARED && Number.isInteger(data))
+      real.set(placeholder, sharedAt(hooks, data as number));
+    else if (kind === Place.SHARED_VIEW && Array.isArray(data) && data.length === 4) {
+      const [index, type, offset, length] = data as [number, string, number, number];
+      const view = Object.hasOwn(viewTypes, type) ? viewTypes[type] : undefined;
+      if (!view) throw invalid(`names an unknown view type ${String(type)}`);
+      try {
+        real.set(placeholder, view(sharedAt(hooks, index), offset, length));
+      } catch (error) {
+        throw invalid(`has a view outside its shared memory: ${(error as Error).message}`, error);
+      }
+    } else throw invalid(`has a placeholder of unknown kind ${String(kind)}`);
   }
   const swap = (value: unknown) => (real.has(value) ? real.get(value) : value);
   for (const holder of patch) replacePlaceholders(holder, swap);
   for (const fix of fixes) applyFix(fix, hooks);
   return { envs, members };
+}
+
+function sharedAt(hooks: DecodeHooks, index: number): SharedArrayBuffer {
+  const buffer = Number.isInteger(index) ? hooks.sharedAt(index) : undefined;
+  if (!buffer) throw invalid(`names shared memory ${String(index)}, which did not come with it`);
+  return buffer;
 }
 
 function replacePlaceholders(holder: unknown, swap: (value: unknown) => unknown): void {

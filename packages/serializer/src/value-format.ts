@@ -8,6 +8,10 @@ export const Place = {
   REF: 0,
   /** `new URL(data)`. */
   URL: 1,
+  /** `shared[data]`: a SharedArrayBuffer, the same memory on both sides (never copied). */
+  SHARED: 2,
+  /** `new View(shared[index], byteOffset, length)`: `data` = `[index, view type, byteOffset, length]`. */
+  SHARED_VIEW: 3,
 } as const;
 
 /** Repairs applied in place to a deserialized object: `[kind, target, ...data]`. */

@@ -26,10 +26,6 @@ const refusals: [Test, (value: object) => string][] = [
     () => 'held weakly, so its contents cannot be read or copied. Capture a Map or Set instead',
   ],
   [
-    (v) => types.isSharedArrayBuffer(v),
-    () => 'shared memory, which a copy would no longer share. Pass it as an item instead',
-  ],
-  [
     (v) => types.isModuleNamespaceObject(v),
     (v) => {
       const specifier = builtinSpecifierOf((v as { default?: unknown }).default);

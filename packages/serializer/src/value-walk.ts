@@ -58,6 +58,8 @@ export class ValueWalk {
   private anyCopy = false;
   /** Large ArrayBuffers, in the order the serialized values name them. */
   private readonly buffers = new Set<ArrayBuffer>();
+  /** SharedArrayBuffers, by the index their placeholders name. */
+  private readonly shared: SharedArrayBuffer[] = [];
 
   constructor(private readonly host: WalkHost) {}
 
@@ -87,6 +89,7 @@ export class ValueWalk {
       fixes: this.fixes,
       allowed: this.allowed,
       buffers: [...this.buffers],
+      shared: this.shared,
     };
   }
 
@@ -163,6 +166,20 @@ export class ValueWalk {
       return copied;
     }
     if (proto === ArrayBuffer.prototype) this.largeBuffer(value as ArrayBuffer);
+    // shared memory is shared, not copied: it travels beside the frame, as itself
+    if (types.isSharedArrayBuffer(value))
+      return this.place(value, Place.SHARED, () => this.shareIndex(value as SharedArrayBuffer));
+    if (ArrayBuffer.isView(value) && types.isSharedArrayBuffer(value.buffer)) {
+      const view = value as ArrayBufferView & { length?: number };
+      const type = Buffer.isBuffer(view) ? 'Buffer' : Object.getPrototypeOf(view).constructor.name;
+      const length = view instanceof DataView ? view.byteLength : view.length;
+      return this.place(value, Place.SHARED_VIEW, () => [
+        this.shareIndex(view.buffer as SharedArrayBuffer),
+        type,
+        view.byteOffset,
+        length,
+      ]);
+    }
     if (atomPrototypes.has(proto)) return this.noProps(value);
     // typed arrays and boxed strings: their own keys are their indices, too many to list
     if (proto === String.prototype) return false;
@@ -263,6 +280,11 @@ export class ValueWalk {
     return objectCause;
   }
 
+  private shareIndex(buffer: SharedArrayBuffer): number {
+    const index = this.shared.indexOf(buffer);
+    return index >= 0 ? index : this.shared.push(buffer) - 1;
+  }
+
   private largeBuffer(buffer: ArrayBuffer): void {
     if (buffer.byteLength >= LARGE_BUFFER) this.buffers.add(buffer);
   }
@@ -306,6 +328,8 @@ export interface WalkResult {
   readonly allowed: ReadonlyMap<object, readonly string[]>;
   /** Large ArrayBuffers, in the order the serialized values name them. */
   readonly buffers: readonly ArrayBuffer[];
+  /** SharedArrayBuffers captured, which travel beside the frame as themselves. */
+  readonly shared: readonly SharedArrayBuffer[];
 }
 
 /** Objects, functions and symbols: what the walk must look at (primitives travel as they are). */

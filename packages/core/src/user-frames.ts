@@ -1,0 +1,140 @@
+// [main] Stacks that point at the user's code. A function rebuilt in a worker runs as a script
+// named `closure-pool:///<name>.js`; its frames are moved back to the file, line and column where
+// the function was written (V8's inspector tells where a function object is, looked up only when
+// an error comes back, once per function source; then the file's source map, if Node has one:
+// the TypeScript line under tsx or --enable-source-maps). The frames of the call site (`map`,
+// `apply`) follow, so that one stack shows both ends.
+import { Session } from 'node:inspector';
+import { findSourceMap } from 'node:module';
+
+/** Where a function's source starts: its script's URL, 0-based line and column. */
+interface Location {
+  readonly url: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * The functions of one call whose frames can be moved, by the script name their frames show, with
+ * where their source starts in that script (1-based line, 0-based column).
+ */
+export type Origins = ReadonlyMap<string, { fn: Function; line: number; column: number }>;
+
+let session: Session | undefined;
+const scriptUrls = new Map<string, string>();
+const locations = new Map<string, Location | null>();
+
+function post<T>(method: string, params?: object): T {
+  let result: T | undefined;
+  let failure: unknown;
+  // a session on this thread answers synchronously
+  session!.post(method, params ?? {}, (error, answer) => {
+    failure = error;
+    result = answer as T;
+  });
+  if (failure) throw failure;
+  return result!;
+}
+
+/** Where `fn` was written, or undefined when the inspector cannot tell (it is then left as is). */
+function locate(fn: Function): Location | undefined {
+  const source = Function.prototype.toString.call(fn);
+  const known = locations.get(source);
+  if (known !== undefined) return known ?? undefined;
+  let found: Location | undefined;
+  try {
+    if (!session) {
+      session = new Session();
+      session.connect();
+      session.on('Debugger.scriptParsed', ({ params }) =>
+        scriptUrls.set(params.scriptId, params.url),
+      );
+    }
+    const key = '__closurePoolLocate';
+    (globalThis as Record<string, unknown>)[key] = fn;
+    const { result } = post<{ result: { objectId: string } }>('Runtime.evaluate', {
+      expression: `globalThis.${key}`,
+      objectGroup: 'closure-pool',
+    });
+    delete (globalThis as Record<string, unknown>)[key];
+    const { internalProperties = [] } = post<{
+      internalProperties?: { name: string; value?: { value?: Record<string, unknown> } }[];
+    }>('Runtime.getProperties', { objectId: result.objectId, ownProperties: true });
+    post('Runtime.releaseObjectGroup', { objectGroup: 'closure-pool' });
+    const at = internalProperties.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as
+      | { scriptId: string; lineNumber: number; columnNumber: number }
+      | undefined;
+    if (at) {
+      // scripts are named by Debugger.scriptParsed, replayed for every loaded script on enable
+      if (!scriptUrls.has(at.scriptId)) {
+        post('Debugger.enable');
+        post('Debugger.disable');
+      }
+      const url = scriptUrls.get(at.scriptId);
+      if (url) found = { url, line: at.lineNumber, column: at.columnNumber };
+    }
+  } catch {
+    found = undefined; // no inspector here (or it is busy): frames stay as they are
+  }
+  locations.set(source, found ?? null);
+  return found;
+}
+
+const frame = /(closure-pool:\/\/\/[^:)\s]+\.js):(\d+):(\d+)/g;
+
+/** `stack` with each frame of a rebuilt function moved to where the function was written. */
+export function userStack(stack: string, origins: Origins): string {
+  return stack.replace(frame, (whole, script: string, line: string, column: string) => {
+    const origin = origins.get(script);
+    const at = origin && locate(origin.fn);
+    if (!origin || !at) return whole;
+    const inSource = Number(line) - origin.line;
+    if (inSource < 0) return whole;
+    const col = Number(column) - 1 - (inSource === 0 ? origin.column : 0);
+    let position = {
+      url: at.url,
+      line: at.line + inSource,
+      column: inSource === 0 ? at.column + col : col,
+    };
+    const map = safely(() => findSourceMap(at.url));
+    const original = map && safely(() => map.findEntry(position.line, position.column));
+    if (original && 'originalSource' in original && original.originalSource)
+      position = {
+        url: original.originalSource,
+        line: original.originalLine,
+        column: original.originalColumn,
+      };
+    // named as Node names that file's own frames: its URL (file:// for ES modules)
+    return `${position.url}:${position.line + 1}:${position.column + 1}`;
+  });
+}
+
+/** The pool's own frames in a worker's stack: its worker file, Piscina, the async context. */
+const machinery = /worker\.cjs:|closure-pool-worker\.cjs:|[\\/]piscina[\\/]|node:async_hooks/;
+
+/** The frames of a stack, without its first line (the error's name and message) or the pool's own. */
+export function framesOf(stack: string | undefined): string {
+  if (!stack) return '';
+  const lines = stack.split('\n');
+  const first = lines.findIndex((l) => /^\s+at /.test(l));
+  if (first < 0) return '';
+  return lines
+    .slice(first)
+    .filter((line) => !machinery.test(line))
+    .join('\n');
+}
+
+/** The frames of where the caller called the pool, captured cheaply (formatted only if used). */
+export function callSite(below: Function): { readonly stack?: string } {
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, below);
+  return site;
+}
+
+function safely<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
