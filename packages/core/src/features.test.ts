@@ -77,6 +77,16 @@ describe('init: once per thread, before its first item', () => {
     const path = '/data/model.bin';
     expect(() => new ClosurePool({ init: () => path })).toThrow(CaptureError);
     expect(() => new ClosurePool({ init: 42 as never })).toThrow(InvalidArgumentError);
+    // a pool on another engine has no threads of its own to set up
+    const executor = {
+      concurrency: 1,
+      run: async () => [],
+      close: async () => {},
+      destroy: async () => {},
+    };
+    expect(() => new ClosurePool({ init: () => 1, executor: executor as never })).toThrow(
+      /`init` runs on the pool’s own threads/,
+    );
   });
 });
 

@@ -101,6 +101,10 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       throw new InvalidArgumentError(
         `Expected \`init\` to be a function run once on each thread, got ${typeof options.init}.`,
       );
+    if (options.init && options.executor)
+      throw new InvalidArgumentError(
+        '`init` runs on the pool’s own threads; a pool given an `executor` has none. Do the setup in the function (once per process, with a module-level cache) instead.',
+      );
     // checked and encoded here, where it is written: a missing capture is the caller's error
     const init = options.init ? encodeClosure(options.init) : undefined;
     this.executor = this.listenTo(options.executor ?? createLocalExecutor(options, init));
