@@ -80,7 +80,7 @@ const maxResends = 5;
 
 /** A job the backend waits for: settled by its event, or by the periodic check, whichever first. */
 interface InFlight {
-  readonly job: Job;
+  readonly jobId: string;
   settle(outcome: Settled): void;
 }
 type Settled =
@@ -131,13 +131,18 @@ class BullmqExecutor implements Executor {
     this.connections = [queueConnection, eventsConnection, handle];
     for (const connection of this.connections) connection.on('error', () => {});
     this.queue = new Queue(options.queue, { connection: queueConnection });
-    // each job awaited adds a 'closing' listener to the queue (BullMQ's waitUntilFinished), and a
-    // pool keeps up to twice its concurrency of chunks in flight: not a leak
-    this.queue.setMaxListeners(this.concurrency * 2 + 10);
     this.events = new QueueEvents(options.queue, { connection: handle });
     // a connection error is retried by ioredis; how long it may last is this backend's to judge
     this.queue.on('error', () => {});
     this.events.on('error', () => {});
+    // one listener for every job in flight (BullMQ's waitUntilFinished adds two per job, and
+    // leaves them behind for a job that vanished)
+    this.events.on('completed', ({ jobId, returnvalue }) =>
+      this.inFlight.get(jobId)?.settle({ kind: 'finished', result: returnvalue }),
+    );
+    this.events.on('failed', ({ jobId, failedReason }) =>
+      this.inFlight.get(jobId)?.settle({ kind: 'failed', error: new Error(failedReason) }),
+    );
   }
 
   async run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array> {
@@ -188,16 +193,23 @@ class BullmqExecutor implements Executor {
     );
     // one attempt: a job is run again only when its worker died (BullMQ's stalled-job recovery),
     // never because the function threw (that is in the reply, not a failed job)
-    const job = await this.bounded(
-      this.queue.add('chunk', data, {
-        jobId,
-        attempts: 1,
-        removeOnComplete: { age: 300 },
-        removeOnFail: { age: 3600 },
-      }),
-      'adding a job',
-    );
-    const settled = await this.settled(job, signal);
+    // waited for before it exists: a job done before `add` returned is not missed
+    const outcome = this.expect(jobId, signal);
+    try {
+      await this.bounded(
+        this.queue.add('chunk', data, {
+          jobId,
+          attempts: 1,
+          removeOnComplete: { age: 300 },
+          removeOnFail: { age: 3600 },
+        }),
+        'adding a job',
+      );
+    } catch (error) {
+      this.inFlight.get(jobId)?.settle({ kind: 'failed', error });
+    }
+    this.watch();
+    const settled = await outcome;
     if (settled.kind === 'lost') return { kind: 'again', why: 'it vanished from Redis' };
     if (settled.kind === 'failed') throw failureOf(settled.error);
     const reply = this.read(settled.result, data, task.items.length);
@@ -205,10 +217,12 @@ class BullmqExecutor implements Executor {
     return { kind: 'reply', reply };
   }
 
-  /** The job's outcome: from its event, or found by the periodic check (events can be missed). */
-  private settled(job: Job, signal: AbortSignal | undefined): Promise<Settled> {
+  /**
+   * The job's outcome: from the queue's events (one listener for all jobs, see the constructor), or
+   * found by the periodic check (events can be missed, as when Redis restarts).
+   */
+  private expect(jobId: string, signal: AbortSignal | undefined): Promise<Settled> {
     return new Promise((resolve, reject) => {
-      const jobId = job.id!;
       let done = false;
       const finish = (outcome: Settled | { kind: 'aborted' }) => {
         if (done) return;
@@ -220,23 +234,12 @@ class BullmqExecutor implements Executor {
       };
       const onAbort = () => {
         // a job still waiting is removed; one already running finishes on its worker, unread
-        void job.remove().catch(() => {});
+        void this.queue.remove(jobId).catch(() => {});
         finish({ kind: 'aborted' });
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.inFlight.set(jobId, { job, settle: finish });
-      this.watch();
-      job.waitUntilFinished(this.events).then(
-        (result: unknown) => finish({ kind: 'finished', result }),
-        // BullMQ's own look at a job that vanished with Redis's data says "Missing key": lost
-        (error: unknown) =>
-          finish(
-            /Missing key for job/.test(String((error as Error)?.message))
-              ? { kind: 'lost' }
-              : { kind: 'failed', error },
-          ),
-      );
+      this.inFlight.set(jobId, { jobId, settle: finish });
     });
   }
 
@@ -283,10 +286,10 @@ class BullmqExecutor implements Executor {
   }
 
   private async recheck(flight: InFlight): Promise<void> {
-    const state = await this.bounded(this.queue.getJobState(flight.job.id!), 'reading a job');
+    const state = await this.bounded(this.queue.getJobState(flight.jobId), 'reading a job');
     if (state === 'unknown') return flight.settle({ kind: 'lost' });
     if (state !== 'completed' && state !== 'failed') return;
-    const job = await this.bounded(Job.fromId(this.queue, flight.job.id!), 'reading a job');
+    const job = await this.bounded(Job.fromId(this.queue, flight.jobId), 'reading a job');
     if (!job) return flight.settle({ kind: 'lost' });
     if (state === 'completed') flight.settle({ kind: 'finished', result: job.returnvalue });
     else flight.settle({ kind: 'failed', error: new Error(job.failedReason) });
