@@ -1,5 +1,7 @@
-// [worker] The file each pool thread runs: rebuild the closure (once per payload), call it on each
-// item of a chunk, and send back values and rebuilt-able errors.
+// [worker] The file each pool thread runs: rebuild the closure (once per payload) and run the pool's
+// `init` (once per thread), call the function on each item of a chunk, write each outcome to the
+// chunk's shared log as it ends, and send back the reply, with the errors the function left behind
+// and the buffers `transfer()` moves.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { deserialize, serialize } from 'node:v8';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
@@ -61,9 +63,8 @@ function load(payload: PayloadHandle): Function | Promise<Function> {
 let context: Promise<unknown> | undefined;
 
 function initialize(init: PayloadHandle): Promise<unknown> {
-  context ??= deserializeClosure(init.frame, { trusted: true, shared: init.shared }).then(
-    (fn) => fn(),
-    (error: unknown) => Promise.reject(error),
+  context ??= deserializeClosure(init.frame, { trusted: true, shared: init.shared }).then((fn) =>
+    fn(),
   );
   return context.catch((error: unknown) => {
     throw Object.assign(
