@@ -108,14 +108,14 @@ class BullmqExecutor implements Executor {
     checkSecret(options.secret, 'secret');
     this.concurrency = options.concurrency ?? 8;
     this.redisTimeout = options.redisTimeout ?? 10_000;
-    const { host = '127.0.0.1', port = 6379 } = options.connection as {
+    // connections of our own, which close() can drop at once when Redis is unreachable (BullMQ's
+    // own close waits for Redis); a connection the caller made is theirs: it is only duplicated
+    const given = options.connection instanceof Redis ? options.connection : undefined;
+    const { host = '127.0.0.1', port = 6379 } = (given?.options ?? options.connection) as {
       host?: string;
       port?: number;
     };
     this.where = `${host}:${port}`;
-    // connections of our own, which close() can drop at once when Redis is unreachable (BullMQ's
-    // own close waits for Redis); a connection the caller made is theirs: it is only duplicated
-    const given = options.connection instanceof Redis ? options.connection : undefined;
     const connect = (lazyConnect = false) =>
       given
         ? given.duplicate({ lazyConnect })

@@ -1,6 +1,7 @@
 // [main] The seam between the pool and the engine that runs chunks. The local Piscina thread pool
 // is the default; another engine (a job queue, a cluster) implements the same four members.
 import { Piscina } from 'piscina';
+import type { ResolvedPoolOptions } from './options.js';
 import {
   type ChunkReply,
   type ChunkTask,
@@ -23,7 +24,7 @@ export interface Executor {
   /**
    * Runs one chunk, resolving with the worker's reply (or its `v8.serialize` bytes). When `signal` aborts, a running chunk
    * is stopped (its thread terminated) and the promise rejects; any other rejection means the
-   * thread running it died, and is described by `crashOf`.
+   * thread running it died, and is described by `exitCodeOf`.
    */
   run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array>;
   /** Finishes running chunks, then stops. */
@@ -41,19 +42,9 @@ export interface Executor {
   stats?(): ExecutorStats;
 }
 
-export interface PiscinaExecutorOptions {
-  readonly threads: number;
-  readonly idleTimeout: number;
-  readonly maxQueue: number;
-  readonly resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
+/** The pool's options (see `PoolOptions`), resolved, and where the worker file is. */
+export interface PiscinaExecutorOptions extends ResolvedPoolOptions {
   readonly workerFile: URL;
-  /** Bytes of rebuilt closures each thread keeps. */
-  readonly cacheBytes: number;
-  /** Chunks a thread runs before it is replaced. */
-  readonly maxTasksPerThread: number;
-  readonly env: Readonly<Record<string, string>> | symbol | undefined;
-  readonly execArgv: readonly string[] | undefined;
-  readonly argv: readonly string[] | undefined;
   /** The pool's `init`, encoded. */
   readonly init?: PayloadHandle | undefined;
 }

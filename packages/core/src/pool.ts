@@ -81,6 +81,8 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
   /** Recent payloads: an equal capture sent again shares one frame, and the threads' cached closure. */
   private readonly payloads: PayloadCache;
   private readonly loadTimeout: number;
+  /** The pool's `init`, encoded once: every executor's threads (after `resize` too) run it. */
+  private readonly init: EncodedClosure | undefined;
   /** Payloads a call has loaded: `apply` of one of these may skip the watched path. */
   private readonly loaded = new BoundedCache<string, true>(1024);
   /** Calls in progress by number, for the errors their functions leave behind. */
@@ -106,8 +108,8 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
         '`init` runs on the pool’s own threads; a pool given an `executor` has none. Do the setup in the function (once per process, with a module-level cache) instead.',
       );
     // checked and encoded here, where it is written: a missing capture is the caller's error
-    const init = options.init ? encodeClosure(options.init) : undefined;
-    this.executor = this.listenTo(options.executor ?? createLocalExecutor(options, init));
+    this.init = options.init ? encodeClosure(options.init) : undefined;
+    this.executor = this.listenTo(options.executor ?? createLocalExecutor(options, this.init));
     this.size = this.executor.concurrency;
   }
 
@@ -159,8 +161,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       );
     if (this.closed) throw new PoolClosedError();
     const old = this.executor;
-    const init = this.options.init ? encodeClosure(this.options.init) : undefined;
-    this.executor = this.listenTo(createLocalExecutor({ ...this.options, threads }, init));
+    this.executor = this.listenTo(createLocalExecutor({ ...this.options, threads }, this.init));
     this.size = this.executor.concurrency;
     const running = [...this.active].filter((runner) => runner.runsOn(old));
     await Promise.all(running.map((runner) => runner.finished));

@@ -508,8 +508,20 @@ export function explain(error: TaskError, payload: PayloadHandle, origin: CallOr
   }
 }
 
+/** Origins by payload frame: a call whose items fail by the thousand parses its payload once. */
+const originsByFrame = new WeakMap<Uint8Array, Origins>();
+
 /** The functions of a payload whose frames can be moved: the one called, and captured ones. */
-function originsOf(payload: PayloadHandle, { fn, capture }: CallOrigin): Origins {
+function originsOf(payload: PayloadHandle, origin: CallOrigin): Origins {
+  let origins = originsByFrame.get(payload.frame);
+  if (!origins) {
+    origins = findOrigins(payload, origin);
+    originsByFrame.set(payload.frame, origins);
+  }
+  return origins;
+}
+
+function findOrigins(payload: PayloadHandle, { fn, capture }: CallOrigin): Origins {
   const { body } = parsePayload(payload.frame);
   const origins = new Map<string, { fn: Function; line: number; column: number }>();
   const add = (node: (typeof body.functions)[number], f: Function) =>
