@@ -77,6 +77,30 @@ describe.skipIf(!hasRedis)('Redis faults', () => {
     await pool.close();
   });
 
+  it('Redis gone mid-map and not back: the call fails after redisTimeout, naming the server', async () => {
+    const c = await cluster(1);
+    const pool = poolOn(c.redis.port, c.queue);
+    const running = pool
+      .map(
+        async (x: number) => {
+          await sleep(1_000);
+          return x;
+        },
+        [1, 2, 3, 4],
+        capture({ sleep }),
+        { chunkSize: 1 },
+      )
+      .catch((e: unknown) => e);
+    await sleep(300);
+    await c.redis.stop();
+    const error = await running;
+    expect(error).toBeInstanceOf(ExecutorUnavailableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`Redis at 127\\.0\\.0\\.1:${c.redis.port} did not answer within 2000 ms`),
+    );
+    await pool.close();
+  });
+
   it('Redis restarted empty mid-map, back within the bound: payload and jobs sent again, every item once', async () => {
     const c = await cluster(2);
     const pool = poolOn(c.redis.port, c.queue, { redisTimeout: 10_000 });

@@ -7,6 +7,23 @@ import { runAt, tool } from './tools.js';
 const { tarballs, scratch } = inject('consumer');
 
 describe.each(tarballs.map((tarball) => [basename(tarball), tarball]))('%s', (_, tarball) => {
+  it('ships a LICENSE, honest engines, its type dependency, no tests, and maps with their sources', async () => {
+    const files = (await runAt(scratch, 'tar', ['-tzf', tarball])).trim().split('\n');
+    expect(files).toContain('package/LICENSE');
+    expect(files.filter((f) => /\.test\.|\/testing\/|test-helpers|\/fixtures\//.test(f))).toEqual(
+      [],
+    );
+    const manifest = JSON.parse(
+      await runAt(scratch, 'tar', ['-xzOf', tarball, 'package/package.json']),
+    );
+    expect(manifest.license).toBe('MIT');
+    expect(manifest.engines).toEqual({ node: '>=20.19.0' });
+    expect(manifest.peerDependencies).toMatchObject({ '@types/node': '>=20' });
+    const map = files.find((f) => f.endsWith('/index.js.map'))!;
+    const sourceMap = JSON.parse(await runAt(scratch, 'tar', ['-xzOf', tarball, map]));
+    expect(sourceMap.sourcesContent?.[0]).toEqual(expect.stringContaining('export'));
+  });
+
   it('is clean under publint --strict', async () => {
     const out = await runAt(scratch, process.execPath, [
       tool('publint/src/cli.js'),
