@@ -10,6 +10,74 @@ export interface Analysis {
   readonly expression: string;
   /** Every name the function reads from outside itself, globals included, in first-use order. */
   readonly free: readonly string[];
+  /** Free names read only as `typeof name`: a feature test, `'undefined'` wherever the name is absent. */
+  readonly typeofOnly: readonly string[];
+  /**
+   * Free names read only as `name.prop`, with where: how compilers to CommonJS read an import
+   * (`helper_1.triple`, `_helper.triple`, `import_helper.triple`).
+   */
+  readonly memberOnly: ReadonlyMap<string, readonly MemberRead[]>;
+  /** The function reads its own `this`: as the task, or captured by itself, it is called without one. */
+  readonly usesOwnThis: boolean;
+}
+
+/** A read of `name.prop` at [start, end) of the expression. */
+export interface MemberRead {
+  readonly start: number;
+  readonly end: number;
+  readonly prop: string;
+}
+
+/**
+ * Async functions and generators as tsc (`__awaiter`, `__generator`, `__asyncGenerator`) and
+ * esbuild (`__async`) lower them: `this` passed in is the function's own `this` (or, in an arrow,
+ * the one around it), and the body passed last runs with it.
+ */
+const asyncHelpers = new Set(['__awaiter', '__async', '__generator', '__asyncGenerator']);
+
+function isLoweredAsyncBody(node: any, parent: any): boolean {
+  return (
+    node.type === 'FunctionExpression' &&
+    parent?.type === 'CallExpression' &&
+    parent.callee.type === 'Identifier' &&
+    asyncHelpers.has(parent.callee.name) &&
+    parent.arguments.at(-1) === node
+  );
+}
+
+function isThisOfLoweredAsync(node: any, parent: any): boolean {
+  return (
+    parent?.type === 'CallExpression' &&
+    parent.callee.type === 'Identifier' &&
+    asyncHelpers.has(parent.callee.name) &&
+    parent.arguments[0] === node
+  );
+}
+
+function isForwarded(node: any, parent: any): boolean {
+  return (
+    parent?.type === 'CallExpression' &&
+    parent.arguments[0] === node &&
+    parent.callee.type === 'MemberExpression' &&
+    !parent.callee.computed &&
+    parent.callee.property.name === 'apply' &&
+    parent.arguments[1]?.type === 'Identifier' &&
+    parent.arguments[1].name === 'arguments'
+  );
+}
+
+/** The nearest enclosing function or class that gives `this` a value (arrows and lowered async bodies do not). */
+function thisOwner(ancestors: any[]): any {
+  for (let i = ancestors.length - 2; i >= 0; i--) {
+    const n = ancestors[i];
+    if (n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return n;
+    if (
+      (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration') &&
+      !isLoweredAsyncBody(n, ancestors[i - 1])
+    )
+      return n;
+  }
+  return undefined;
 }
 
 const parseOptions = { ecmaVersion: 'latest', sourceType: 'module', ranges: true } as const;
@@ -37,7 +105,12 @@ export function analyzeFunction(fn: Function, path: string): Analysis {
 
 /** Parses a function's source with acorn and finds its free variables with eslint-scope. */
 export function analyzeSource(source: string, path: string): Analysis {
-  let expression = asExpression(source, path);
+  return analyzeExpression(asExpression(source, path), source, path);
+}
+
+/** `analyzeSource` of a source already made an expression. */
+function analyzeExpression(start: string, source: string, path: string): Analysis {
+  let expression = start;
   let ast = parse(expression, source, path);
   const rewritten = rewriteViteImports(expression, ast);
   if (rewritten !== expression) {
@@ -47,7 +120,8 @@ export function analyzeSource(source: string, path: string): Analysis {
   refuseEscapes(ast, path);
   refuseHtmlComments(expression, path);
   const scopes = analyzeScopes(ast, { ecmaVersion: 2022, sourceType: 'module' });
-  const free = [...new Set(scopes.globalScope.through.map((ref) => ref.identifier.name))];
+  const through = scopes.globalScope.through;
+  const free = [...new Set(through.map((ref) => ref.identifier.name))];
   if (free.includes('arguments')) {
     throw syntaxError(
       path,
@@ -55,8 +129,89 @@ export function analyzeSource(source: string, path: string): Analysis {
       'arrow functions share `arguments` with the code around them',
     );
   }
-  return { expression, free };
+  return { expression, free, ...readsOf(ast, through), usesOwnThis: usesOwnThis(ast) };
 }
+
+/** How each free name is read: only under `typeof`, or only as `name.prop`. */
+function readsOf(
+  ast: Node,
+  through: { identifier: any }[],
+): Pick<Analysis, 'typeofOnly' | 'memberOnly'> {
+  const outside = new Set(through.map((ref) => ref.identifier));
+  const typeofReads = new Map<string, number>();
+  const members = new Map<string, MemberRead[]>();
+  const total = new Map<string, number>();
+  for (const { identifier } of through)
+    total.set(identifier.name, (total.get(identifier.name) ?? 0) + 1);
+  ancestor(ast, {
+    Identifier(node: any, _state, ancestors: any[]) {
+      if (!outside.has(node)) return;
+      const parent = ancestors.at(-2);
+      if (parent?.type === 'UnaryExpression' && parent.operator === 'typeof')
+        typeofReads.set(node.name, (typeofReads.get(node.name) ?? 0) + 1);
+      if (
+        parent?.type === 'MemberExpression' &&
+        parent.object === node &&
+        !parent.computed &&
+        parent.property.type === 'Identifier' &&
+        ancestors.at(-3)?.type !== 'AssignmentExpression'
+      ) {
+        const list = members.get(node.name) ?? [];
+        list.push({ start: parent.start, end: parent.end, prop: parent.property.name });
+        members.set(node.name, list);
+      }
+    },
+  });
+  const all = (name: string, count: number) => total.get(name) === count;
+  return {
+    typeofOnly: [...typeofReads].filter(([n, c]) => all(n, c)).map(([n]) => n),
+    memberOnly: new Map([...members].filter(([n, reads]) => all(n, reads.length))),
+  };
+}
+
+/** Whether the function itself (not a function or class inside it) reads `this`. */
+function usesOwnThis(ast: any): boolean {
+  let root = ast.body[0].expression;
+  if (root.type === 'MemberExpression') root = root.object.properties[0].value; // a method
+  if (root.type !== 'FunctionExpression') return false;
+  let found = false;
+  ancestor(root, {
+    ThisExpression(node, _state, ancestors: any[]) {
+      // passed to tsc's or esbuild's async helper: read only if the lowered body reads it
+      if (isThisOfLoweredAsync(node, ancestors.at(-2))) return;
+      // babel's and SWC's forwarding to a lowered body (`_ref.apply(this, arguments)`): the body,
+      // moved out of the function, is a missing capture with a message of its own
+      if (isForwarded(node, ancestors.at(-2))) return;
+      if (thisOwner(ancestors) === root) found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * The analysis with `name.prop` read as `prop` for each of `names`: a compiler's CommonJS import
+ * binding (`helper_1.triple(x)`) read as the imported name the capture holds (`triple(x)`).
+ */
+export function readMembersAsNames(analysis: Analysis, names: readonly string[]): Analysis {
+  const key = names.join(',');
+  let byNames = rewritten.get(analysis);
+  if (!byNames) {
+    byNames = new Map();
+    rewritten.set(analysis, byNames);
+  }
+  const known = byNames.get(key);
+  if (known) return known;
+  const edits = names
+    .flatMap((name) => analysis.memberOnly.get(name) ?? [])
+    .sort((a, b) => b.start - a.start);
+  let expression = analysis.expression;
+  for (const edit of edits)
+    expression = expression.slice(0, edit.start) + edit.prop + expression.slice(edit.end);
+  const result = analyzeExpression(expression, expression, 'fn');
+  byNames.set(key, result);
+  return result;
+}
+const rewritten = new WeakMap<Analysis, Map<string, Analysis>>();
 
 /** Turns any function source into an expression: methods `m(x) {…}` become `({ m(x) {…} }).m`. */
 function asExpression(source: string, path: string): string {
@@ -154,12 +309,11 @@ function rewriteViteImports(expression: string, ast: Node): string {
 
 /** `this` and `super` that reach past the function's own text, and direct `eval`, cannot be carried. */
 function refuseEscapes(ast: Node, path: string): void {
-  const isFunction = (n: any) =>
-    n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration';
   const isClass = (n: any) => n.type === 'ClassExpression' || n.type === 'ClassDeclaration';
   ancestor(ast, {
-    ThisExpression(_node, _state, ancestors: any[]) {
-      if (!ancestors.some((n) => isFunction(n) || isClass(n))) {
+    ThisExpression(node, _state, ancestors: any[]) {
+      if (isThisOfLoweredAsync(node, ancestors.at(-2))) return; // checked where the body reads it
+      if (!thisOwner(ancestors)) {
         throw syntaxError(
           path,
           '`this` from the code around it',

@@ -2,16 +2,26 @@ import { Parser } from 'acorn';
 import { BoundedCache } from './bounded-cache.js';
 import { ErrorCode, PayloadError } from './errors.js';
 import { compilesCode, lookupGlobalPath } from './globals.js';
-import { toolchainHelpers } from './helpers.js';
+import { toolchainHelper } from './helpers.js';
 import { type FunctionNode, hashFrame, type Payload, parsePayload, type Ref } from './payload.js';
 import { checkSecret, type Secret, verifySignature } from './signature.js';
-import { decodeValues } from './value-decode.js';
+import { type DecodedValues, decodeValues, LATER } from './value-decode.js';
+import type { Members } from './value-format.js';
 
-/** A compiled function node: call `bind` with its captured values, then `fn` is complete. */
-type Instance = { bind: (...values: unknown[]) => void; fn: Function };
-type Factory = (...helpers: unknown[]) => [Instance['bind'], Function];
+/**
+ * A compiled function node: call `bind` with its captured values, then `fn` is complete. A class
+ * whose definition reads its captures (`extends Base`, `[key]() {}`, `static x = y`) is only
+ * `define`d once they are bound: until then `fn` is undefined.
+ */
+type Instance = {
+  bind: (...values: unknown[]) => void;
+  fn: Function | undefined;
+  define?: () => Function;
+};
+/** Returns the bind function and a thunk that evaluates the node's source. */
+type Factory = (...helpers: unknown[]) => [Instance['bind'], () => Function];
 /** A compiled source, and what of it runs when it is rebuilt (a class's static code), if anything. */
-type Compiled = { factory: Factory; runsOnRebuild: string | undefined };
+type Compiled = { factory: Factory; runsOnRebuild: string | undefined; deferred: boolean };
 
 /** Compiled sources: at most 500, and 16 MiB of source text. */
 const factories = new BoundedCache<string, Compiled>(500, 16 * 1024 * 1024);
@@ -56,8 +66,25 @@ export async function deserializeClosure(
   const trusted = options.trusted === true || options.secret !== undefined;
   const instances = header.functions.map((node, i) => instantiate(node, `functions.${i}`, trusted));
   const modules = await Promise.all(header.modules.map((m, i) => importModule(m, `modules.${i}`)));
+  let decoded: DecodedValues | undefined;
+  const building = new Set<number>();
+  /** Defines a deferred class: its captures bound first (and what they need, defined first). */
+  const define = (index: number): Function => {
+    const instance = instances[index]!;
+    if (instance.fn) return instance.fn;
+    if (!decoded || building.has(index))
+      throw new PayloadError(
+        `Invalid closure payload: functions.${index} is a class whose definition needs itself.`,
+        { field: `functions.${index}` },
+      );
+    building.add(index);
+    const env = decoded.envs[index] ?? {};
+    instance.bind(...header.functions[index]!.names.map((name) => decoded!.resolve(env[name])));
+    instance.fn = instance.define!();
+    return instance.fn;
+  };
   const fromRef = (ref: Ref): unknown => {
-    if ('fn' in ref) return instances[ref.fn]!.fn;
+    if ('fn' in ref) return instances[ref.fn]!.fn ?? (decoded ? define(ref.fn) : LATER);
     if ('module' in ref) return modules[ref.module];
     const native = lookupGlobalPath(ref.native);
     // what compiles code from strings is never a payload's to name, by whatever path
@@ -75,7 +102,7 @@ export async function deserializeClosure(
     }
     return native;
   };
-  const decoded = decodeValues(values, buffers, {
+  const result = decodeValues(values, buffers, {
     ref: (index) => {
       const ref = header.refs[index];
       if (ref === undefined)
@@ -87,25 +114,97 @@ export async function deserializeClosure(
     },
     classAt: (index) => {
       const entry = header.classes[index];
-      return entry === undefined ? undefined : instances[entry.fn]!.fn;
+      return entry === undefined ? undefined : (instances[entry.fn]!.fn ?? define(entry.fn));
+    },
+    construct: (index, args) => {
+      const entry = header.classes[index];
+      if (entry === undefined)
+        throw new PayloadError(
+          `Invalid closure payload: the values name class ${index}, which it does not have.`,
+          {
+            field: 'values',
+          },
+        );
+      // a constructor is code of the payload's: run only for a payload from a trusted sender
+      if (!trusted)
+        throw new PayloadError(
+          `Refused an unauthenticated closure payload: it builds an instance of ${entry.identifier} by calling its constructor (registerClass's args). Sign it and pass the secret, or rebuild it where it was made. Nothing from it was run.`,
+          { field: 'values' },
+        );
+      const ctor = instances[entry.fn]!.fn ?? define(entry.fn);
+      return Reflect.construct(ctor, args);
     },
     sharedAt: (index) => options.shared?.[index],
   });
-  if (decoded.envs.length !== instances.length || decoded.members.length !== instances.length) {
+  if (result.envs.length !== instances.length || result.members.length !== instances.length) {
     throw new PayloadError(
-      `Invalid closure payload: the values hold ${decoded.envs.length} environments for ${instances.length} functions.`,
+      `Invalid closure payload: the values hold ${result.envs.length} environments for ${instances.length} functions.`,
       { field: 'values' },
     );
   }
+  decoded = result;
+  const bindAll = () =>
+    header.functions.forEach((node, i) => {
+      const env = result.envs[i] ?? {};
+      const instance = instances[i]!;
+      if (!instance.define) instance.bind(...node.names.map((name) => env[name]));
+    });
+  // every function that exists is bound before a class is defined, which may call them
+  bindAll();
+  instances.forEach((instance, i) => {
+    if (instance.define) define(i);
+  });
+  // now with the classes and constructed instances in place of their placeholders
+  if (result.finish()) bindAll();
   header.functions.forEach((node, i) => {
-    const env = decoded.envs[i] ?? {};
-    const { fn, bind } = instances[i]!;
-    bind(...node.names.map((name) => env[name]));
-    const members = decoded.members[i];
-    if (members?.statics) Object.assign(fn, members.statics);
-    if (members?.proto) Object.assign(fn.prototype, members.proto);
+    const fn = instances[i]!.fn!;
+    if (node.name !== undefined && fn.name !== node.name)
+      Object.defineProperty(fn, 'name', { value: node.name, configurable: true });
+    const members = result.members[i];
+    if (members) applyMembers(fn, members);
   });
   return fromRef(header.root) as Function;
+}
+
+/** Puts back what a function carried besides its source (see `Members`). */
+function applyMembers(fn: Function, members: Members): void {
+  const hidden = (target: object, values: Record<string, unknown> | undefined) => {
+    for (const [key, value] of Object.entries(values ?? {}))
+      Object.defineProperty(target, key, { value, writable: true, configurable: true });
+  };
+  if (members.statics) Object.assign(fn, members.statics);
+  hidden(fn, members.hiddenStatics);
+  const parent = members.parent?.fn;
+  if (typeof parent === 'function') {
+    Object.setPrototypeOf(fn, parent);
+    if (members.parent!.protoToo && fn.prototype)
+      Object.setPrototypeOf(fn.prototype, parent.prototype);
+  }
+  if (!fn.prototype) return;
+  if (members.proto) Object.assign(fn.prototype, members.proto);
+  hidden(fn.prototype, members.hiddenProto);
+  const accessor = ({ get, set }: { get?: unknown; set?: unknown }) => ({
+    get: typeof get === 'function' ? (get as () => unknown) : undefined,
+    set: typeof set === 'function' ? (set as (v: unknown) => void) : undefined,
+    configurable: true,
+  });
+  for (const [key, d] of Object.entries(members.accessors ?? {}))
+    Object.defineProperty(fn.prototype, key, accessor(d));
+  for (const [name, d] of Object.entries(members.symbols ?? {})) {
+    const symbol = (Symbol as any)[name];
+    if (typeof symbol !== 'symbol')
+      throw new PayloadError(
+        `Invalid closure payload: Symbol.${name} is not a well-known symbol.`,
+        {
+          field: 'values',
+        },
+      );
+    Object.defineProperty(
+      fn.prototype,
+      symbol,
+      'value' in d ? { value: d.value, writable: true, configurable: true } : accessor(d),
+    );
+  }
 }
 
 /**
@@ -118,11 +217,17 @@ function instantiate(node: FunctionNode, field: string, trusted: boolean): Insta
   const key = `${node.name ?? ''};${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
   let compiled = factories.get(key);
   if (!compiled) {
-    const runsOnRebuild = staticCodeOf(singleFunction(node.source, `${field}.source`));
+    const parsed = singleFunction(node.source, `${field}.source`);
+    const runsOnRebuild = staticCodeOf(parsed);
+    const deferred = node.names.length > 0 && definitionReadsScope(parsed);
     const { head, tail } = factoryParts(node);
     const body = `${head}${node.source}${tail}`;
     try {
-      compiled = { factory: new Function(...node.helpers, body) as Factory, runsOnRebuild };
+      compiled = {
+        factory: new Function(...node.helpers, body) as Factory,
+        runsOnRebuild,
+        deferred,
+      };
     } catch (error) {
       throw compileError(error, field);
     }
@@ -135,26 +240,42 @@ function instantiate(node: FunctionNode, field: string, trusted: boolean): Insta
       { field: `${field}.source` },
     );
   }
-  const [bind, fn] = compiled.factory(...node.helpers.map((name) => toolchainHelpers[name]));
-  return { bind, fn };
+  const [bind, define] = compiled.factory(...node.helpers.map(toolchainHelper));
+  return compiled.deferred
+    ? { bind, fn: undefined, define: define as () => Function }
+    : { bind, fn: define() };
+}
+
+/** A class whose definition evaluates expressions (its heritage, computed keys, static parts). */
+function definitionReadsScope(node: any): boolean {
+  return (
+    node.type === 'ClassExpression' &&
+    (node.superClass !== null ||
+      node.body.body.some(
+        (member: any) =>
+          member.computed ||
+          member.type === 'StaticBlock' ||
+          (member.type === 'PropertyDefinition' && member.static && member.value),
+      ))
+  );
 }
 
 /** The factory's body around a node's source (see `sourcePosition`, which depends on it). */
 function factoryParts(node: FunctionNode): { head: string; tail: string } {
   const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
-  // an anonymous function takes its name from the property it is defined in, so frames show it
-  const name = JSON.stringify(node.name ?? 'anonymous');
+  // an anonymous function takes its name from the property it is defined in: its own name
+  const name = JSON.stringify(node.name ?? '');
   return {
     head:
       `"use strict";\nvar ${node.names.join(', ') || '_'};\n` +
-      `return [function () { ${setters} }, { ${name}: `,
-    tail: ` }[${name}]];\n//# sourceURL=${scriptName(node)}`,
+      `return [function () { ${setters} }, () => ({ ${name}: `,
+    tail: ` })[${name}]];\n//# sourceURL=${scriptName(node)}`,
   };
 }
 
 /** The script name a rebuilt function's frames show. */
 export function scriptName(node: FunctionNode): string {
-  return `closure-pool:///${node.name ?? 'anonymous'}.js`;
+  return `closure-pool:///${(node.name || 'anonymous').replace(/[^\w$.-]/g, '_')}.js`;
 }
 
 /**

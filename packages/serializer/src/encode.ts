@@ -1,10 +1,11 @@
-import { type Analysis, analyzeFunction } from './analyze.js';
+import { type Analysis, analyzeFunction, readMembersAsNames } from './analyze.js';
 import { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 import { attachedCapture, Capture, type ModuleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { compilesCode, nativePath, workerGlobals } from './globals.js';
-import { toolchainHelpers } from './helpers.js';
+import { isToolchainHelper } from './helpers.js';
+import { type Missing, missingError, renamedFrom } from './missing.js';
 import {
   type FunctionNode,
   frameToPayload,
@@ -175,7 +176,7 @@ function primitivesKey(graph: Graph, root: Ref): string | undefined {
     return undefined;
   const parts: string[] = [];
   for (let i = 0; i < graph.envs.length; i++) {
-    if (graph.members[i]!.statics || graph.members[i]!.proto) return undefined;
+    if (Object.keys(graph.members[i]!).length > 0) return undefined;
     const env = graph.envs[i]!;
     for (const name in env) {
       const value = env[name];
@@ -208,7 +209,9 @@ class Graph {
     classIndexOf: (ctor, path, env) => this.classIndexOf(ctor, path, env),
   });
   private readonly ids = new Map<Function, number>();
-  private readonly missing: { path: string; names: string[]; own: boolean }[] = [];
+  private readonly missing: (Omit<Missing, 'unusedKeys'> & { env: Env })[] = [];
+  /** The keys of each environment some function uses. */
+  private readonly used = new Map<Env, Set<string>>();
 
   refOf(value: Function | ModuleRef, path: string, foundIn: Env, explicit?: Env): Ref {
     if (typeof value !== 'function') {
@@ -228,35 +231,72 @@ class Graph {
     }
     if (native) return { native };
     if (isNative(value)) throw unsupportedNative(value, path);
+    if (isCommonJsRequire(value))
+      throw new CaptureError(
+        ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
+        `${path} is CommonJS's \`require\`, which belongs to its file: a worker thread resolves nothing from there. Fix: capture the module instead: capture({ path: moduleRef('node:path') }), then use \`path\` inside.`,
+        { path },
+      );
     const own = explicit ?? attachedCapture(value)?.env;
     return { fn: this.add(value, path, own ?? foundIn, own !== undefined) };
   }
 
   private add(fn: Function, path: string, env: Env, own: boolean): number {
-    const analysis: Analysis = analyzeFunction(fn, path);
+    let analysis: Analysis = analyzeFunction(fn, path);
+    const unbound = (name: string) =>
+      envKeyFor(name, env, analysis.free, fn) === undefined &&
+      !workerGlobals().has(name) &&
+      !isToolchainHelper(name);
+    // a compiler's CommonJS import binding (`helper_1.triple`) whose imports the capture holds
+    const imports = analysis.free.filter(
+      (name) =>
+        unbound(name) &&
+        analysis.memberOnly.get(name)?.every((read) => Object.hasOwn(env, read.prop)),
+    );
+    if (imports.length > 0) analysis = readMembersAsNames(analysis, imports);
+    if (path === 'fn' && analysis.usesOwnThis) throw methodError(fn, path);
     const id = this.nodes.length;
     this.ids.set(fn, id);
-    const name = /^[\w$]{1,100}$/.test(fn.name) ? { name: fn.name } : {};
+    const name = typeof fn.name === 'string' && fn.name.length <= 200 ? { name: fn.name } : {};
     const node: FunctionNode = { source: analysis.expression, ...name, names: [], helpers: [] };
     const values: Record<string, unknown> = {};
     const missing: string[] = [];
     this.nodes.push(node);
     this.envs.push(values);
     for (const name of analysis.free) {
-      const key = envKeyFor(name, env, analysis.free);
+      const key = envKeyFor(name, env, analysis.free, fn);
       if (key !== undefined) {
         node.names.push(name);
         values[name] = env[key];
+        if (typeof env[key] === 'function' && methodUsingThis(env[key]))
+          throw methodError(env[key], `${path === 'fn' ? 'capture' : `${path}(capture)`}.${key}`);
       } else if (workerGlobals().has(name)) {
         // the worker has it too
-      } else if (Object.hasOwn(toolchainHelpers, name)) {
+      } else if (isToolchainHelper(name)) {
         node.helpers.push(name);
+      } else if (analysis.typeofOnly.includes(name) && !(name in globalThis)) {
+        // a feature test (`typeof window`): 'undefined' in the worker, as here
       } else {
         missing.push(name);
       }
     }
-    if (missing.length > 0) this.missing.push({ path, names: missing, own });
-    const members = ownMembers(fn);
+    let used = this.used.get(env);
+    if (!used) {
+      used = new Set();
+      this.used.set(env, used);
+    }
+    for (const name of node.names) used.add(envKeyFor(name, env, analysis.free, fn)!);
+    if (missing.length > 0)
+      this.missing.push({
+        path,
+        names: missing,
+        own,
+        env,
+        helpers: node.helpers,
+        name: typeof fn.name === 'string' ? fn.name : '',
+        compact: !/ => |, | = |\n/.test(analysis.expression),
+      });
+    const members = ownMembers(fn, path);
     this.members.push(members);
     const envPath = path === 'fn' ? 'capture' : `${path}(capture)`;
     for (const name of node.names) this.walk.check(values[name], `${envPath}.${name}`, env);
@@ -288,46 +328,75 @@ class Graph {
 
   throwIfMissing(): void {
     if (this.missing.length === 0) return;
-    // at most a few functions and names: the full list is in `missing`, the message stays readable
-    const lines = this.missing.slice(0, 3).map(({ path, names, own }) => {
-      const list = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
-      const fix =
-        path === 'fn'
-          ? `capture({ ${list} })`
-          : own
-            ? `closure(${path.split('.').pop()}, { …, ${list} })`
-            : `capture({ …, ${list} }) or closure(${path.split('.').pop()}, { ${list} })`;
-      const hint = names.some((n) => /^__vi(te_ssr)?_import_\d+__$/.test(n))
-        ? ' (a __vite_ssr_import_N__ name is how vitest renames an import: capture the imported name itself, or use moduleRef())'
-        : '';
-      return `${path} uses ${list}, which a worker thread does not have${hint}. Fix: ${fix}`;
-    });
-    throw new CaptureError(
-      ErrorCode.CAPTURE_MISSING,
-      `Free variables are not captured, so the function would fail in the worker with a ReferenceError:\n  ${lines.join('\n  ')}${this.missing.length > 3 ? `\n  (and ${this.missing.length - 3} more functions: see error.missing)` : ''}`,
-      { path: this.missing[0]!.path, missing: [...new Set(this.missing.flatMap((m) => m.names))] },
-    );
+    // keys no function uses: with short missing names, the sign of a minifier's renaming
+    const unused = (env: Env) => Object.keys(env).filter((k) => !this.used.get(env)?.has(k));
+    throw missingError(this.missing.map((m) => ({ ...m, unusedKeys: unused(m.env) })));
   }
 }
 
+/** Own properties every function has, which its source makes again. */
+const standardKeys = new Set(['length', 'name', 'prototype', 'arguments', 'caller']);
+
 /**
- * What a function carries besides its source: its own enumerable properties, and for a function
- * that is not `class` syntax (tsc's ES5 classes), the methods assigned to its prototype.
+ * What a function carries besides its source: its own enumerable properties; and for a function
+ * that is not `class` syntax (tsc's, babel's and SWC's classes for ES5), what their helpers put on
+ * it and its prototype (`_createClass`'s hidden methods and accessors) and the class it extends.
  */
-function ownMembers(fn: Function): Members {
+function ownMembers(fn: Function, path: string): Members {
   const members: Members = {};
   const statics = Object.fromEntries(Object.entries(fn));
   if (Object.keys(statics).length > 0) members.statics = statics;
   const proto = fn.prototype;
-  if (
-    proto &&
-    typeof proto === 'object' &&
-    !/^class\b/.test(Function.prototype.toString.call(fn))
-  ) {
-    const methods = Object.fromEntries(Object.entries(proto));
-    if (Object.keys(methods).length > 0) members.proto = methods;
+  const source = Function.prototype.toString.call(fn);
+  if (/^class\b/.test(source)) return members;
+  if (proto?.[Symbol.toStringTag] === 'Generator' && !/^(async\s*)?function\s*\*/.test(source))
+    throw new CaptureError(
+      ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
+      `${path} is a generator that a compiler (babel or SWC, with regenerator) lowered for an old target: what makes it a generator stays in its file, so it cannot travel. ` +
+        "Fix: compile for a target with native generators (babel preset-env targets: { node: '20' }; SWC jsc.target: 'es2020')",
+      { path },
+    );
+  const hiddenStatics = hiddenData(fn, standardKeys);
+  if (hiddenStatics) members.hiddenStatics = hiddenStatics;
+  const parent = Object.getPrototypeOf(fn);
+  if (typeof parent === 'function' && parent !== Function.prototype) {
+    const protoToo = !!proto && Object.getPrototypeOf(proto) === parent.prototype;
+    members.parent = { fn: parent, protoToo };
   }
+  if (!proto || typeof proto !== 'object') return members;
+  const methods = Object.fromEntries(Object.entries(proto));
+  if (Object.keys(methods).length > 0) members.proto = methods;
+  const hiddenProto = hiddenData(proto, new Set(['constructor']));
+  if (hiddenProto) members.hiddenProto = hiddenProto;
+  const accessors: Record<string, { get?: unknown; set?: unknown }> = {};
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const d = Object.getOwnPropertyDescriptor(proto, key)!;
+    if (d.get || d.set) accessors[key] = { get: d.get, set: d.set };
+  }
+  if (Object.keys(accessors).length > 0) members.accessors = accessors;
+  // `[Symbol.iterator]` and the like, which `_createClass` defines by their symbol
+  const symbols: Record<string, { value?: unknown; get?: unknown; set?: unknown }> = {};
+  for (const symbol of Object.getOwnPropertySymbols(proto)) {
+    const name = symbol.description?.replace(/^Symbol\./, '');
+    if (!name || (Symbol as any)[name] !== symbol) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, symbol)!;
+    symbols[name] = 'value' in d ? { value: d.value } : { get: d.get, set: d.set };
+  }
+  if (Object.keys(symbols).length > 0) members.symbols = symbols;
   return members;
+}
+
+/** Own non-enumerable data properties (helpers define methods so), but `skip`. */
+function hiddenData(
+  target: object,
+  skip: ReadonlySet<string>,
+): Record<string, unknown> | undefined {
+  const hidden: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(target)) {
+    const d = Object.getOwnPropertyDescriptor(target, key)!;
+    if (!skip.has(key) && !d.enumerable && 'value' in d) hidden[key] = d.value;
+  }
+  return Object.keys(hidden).length > 0 ? hidden : undefined;
 }
 
 /**
@@ -335,10 +404,42 @@ function ownMembers(fn: Function): Members {
  * renames a variable that shadows another in the same file, `y` → `y2`, but `{ y }` in the
  * capture keeps its key, so `y2` binds to `y` when the function does not use `y` itself.
  */
-function envKeyFor(name: string, env: Env, free: readonly string[]): string | undefined {
+function envKeyFor(
+  name: string,
+  env: Env,
+  free: readonly string[],
+  fn: Function,
+): string | undefined {
   if (Object.hasOwn(env, name)) return name;
-  const base = /^(.+?)\d+$/.exec(name)?.[1];
-  return base !== undefined && Object.hasOwn(env, base) && !free.includes(base) ? base : undefined;
+  const base = renamedFrom(name);
+  if (base !== undefined && Object.hasOwn(env, base) && !free.includes(base)) return base;
+  // babel's name for a function that calls itself by name: `var _f = function f() { _f() }`
+  const unprefixed = name.startsWith('_') ? name.slice(1) : undefined;
+  return unprefixed !== undefined && env[unprefixed] === fn ? unprefixed : undefined;
+}
+
+/** A method (not a class, nor a function meant for `new`) that reads its own `this`. */
+function methodUsingThis(fn: Function): boolean {
+  if (nativePath(fn) || isNative(fn)) return false;
+  const source = Function.prototype.toString.call(fn);
+  if (/^(class|(async\s+)?function)\b/.test(source)) return false;
+  return analyzeFunction(fn, 'fn').usesOwnThis;
+}
+
+function methodError(fn: Function, path: string): CaptureError {
+  const name = fn.name || 'method';
+  return new CaptureError(
+    ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
+    `${path} (${name}) reads \`this\`, but the worker calls it as a plain function: a method taken off its object loses the object. ` +
+      `Fix: pass an arrow that calls the method on its object, and capture the object: (x) => obj.${name}(x) with capture({ obj }).`,
+    { path },
+  );
+}
+
+/** A CommonJS module's own `require`. */
+function isCommonJsRequire(fn: Function): boolean {
+  const f = fn as Function & { resolve?: unknown; cache?: unknown };
+  return fn.name === 'require' && typeof f.resolve === 'function' && typeof f.cache === 'object';
 }
 
 function isNative(fn: Function): boolean {

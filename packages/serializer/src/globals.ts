@@ -75,7 +75,10 @@ let globals: Set<string> | undefined;
 
 let nativeIndex: Map<Function, string> | undefined;
 
-/** The global path of a native function (`Math.sqrt`, `JSON.stringify`), if a worker can find it. */
+/**
+ * The global path of a native function (`Math.sqrt`, `JSON.stringify`,
+ * `Array.prototype.join`), if a worker can find it.
+ */
 export function nativePath(fn: Function): string | undefined {
   nativeIndex ??= indexNatives();
   return nativeIndex.get(fn);
@@ -103,6 +106,13 @@ function indexNatives(): Map<Function, string> {
     for (const key of Object.getOwnPropertyNames(value)) {
       if (key === 'prototype' || key === 'caller' || key === 'arguments') continue;
       add(readSafely(value, key), `${name}.${key}`);
+    }
+    // methods taken off a prototype: `const join = Array.prototype.join`
+    const proto = typeof value === 'function' ? readSafely(value, 'prototype') : undefined;
+    if (proto === null || typeof proto !== 'object') continue;
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (key === 'constructor' || key === 'caller' || key === 'arguments') continue;
+      add(readSafely(proto, key), `${name}.prototype.${key}`);
     }
   }
   return index;

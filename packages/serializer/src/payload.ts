@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 // zod/mini: the same validator, but a worker thread loads 15 kB of it instead of 600 kB
 import * as z from 'zod/mini';
 import { PayloadError } from './errors.js';
-import { toolchainHelpers } from './helpers.js';
+import { isToolchainHelper } from './helpers.js';
 
 /** The wire format's version: a worker refuses payloads of any other. */
 export const PAYLOAD_VERSION = 2;
@@ -17,7 +17,10 @@ export const refSchema = z.union([
   z.strictObject({ fn: index }),
   z.strictObject({
     native: z.string().check(
-      z.regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'must be a global path like Math.sqrt'),
+      z.regex(
+        /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\.prototype\.[A-Za-z_$][\w$]*)?$/,
+        'must be a global path like Math.sqrt or Array.prototype.join',
+      ),
       // what compiles code from strings is never a payload's to name
       z.refine((path) => !/(^|\.)(eval|Function)(\.|$)/.test(path), 'must not be eval or Function'),
     ),
@@ -30,11 +33,13 @@ export const functionNodeSchema = z.strictObject({
   /** The function as one expression. */
   source: z.string().check(z.minLength(1)),
   /** Its name where it had one, so stack frames in the worker show it. */
-  name: z.optional(z.string().check(z.regex(/^[\w$]{1,100}$/, 'must be a plain function name'))),
+  name: z.optional(z.string().check(z.maxLength(200))),
   /** Its captured free variables, bound in this order from the values' `envs[i]`. */
   names: z.array(identifier),
   /** Compiler helpers (`__awaiter`, `__name`) the worker supplies. */
-  helpers: z.array(z.enum(Object.keys(toolchainHelpers) as [string, ...string[]])),
+  helpers: z.array(
+    identifier.check(z.refine(isToolchainHelper, 'must be a compiler helper the worker knows')),
+  ),
 });
 export type FunctionNode = z.infer<typeof functionNodeSchema>;
 

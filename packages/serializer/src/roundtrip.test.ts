@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { types } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { capture, closure, moduleRef } from './capture.js';
 import { registerClass } from './classes.js';
@@ -83,6 +84,14 @@ describe('every function form travels', () => {
     const clone = structuredClone;
     const f = await roundTrip((v: unknown) => stringify(clone(v)), { stringify, clone });
     expect(f({ a: 1 })).toBe('{"a":1}');
+    // methods taken off a built-in prototype (issue 13: refused with advice that could not work)
+    const join = Array.prototype.join;
+    const hasOwn = Object.prototype.hasOwnProperty;
+    const g = await roundTrip((xs: string[]) => [join.call(xs, '-'), hasOwn.call({ a: 1 }, 'a')], {
+      join,
+      hasOwn,
+    });
+    expect(g(['a', 'b'])).toEqual(['a-b', true]);
   });
 
   it('refuses bound functions and natives a worker cannot find, saying how to fix it', () => {
@@ -90,15 +99,17 @@ describe('every function form travels', () => {
     expect(() => serializeClosure(bound)).toThrow(
       /is a bound function \(bound \).*closure\(\(x\) => target\.method\(x\), \{ target \}\)/,
     );
-    expect(() => serializeClosure(Array.prototype.push)).toThrow(
-      /native code \(push\) that a worker cannot find.*moduleRef/,
+    expect(() => serializeClosure(types.isDate)).toThrow(
+      /native code \(isDate\) that a worker cannot find.*moduleRef/,
     );
   });
 
   it('compiles in strict mode, as module code is', async () => {
-    const f = await roundTrip(function (this: unknown) {
-      return this;
-    });
+    const f = await roundTrip(() =>
+      (function (this: unknown) {
+        return this;
+      })(),
+    );
     expect(f()).toBeUndefined();
   });
 });

@@ -237,6 +237,7 @@ describe('nothing in a payload runs while it is rebuilt', () => {
           {
             ...make().functions[0]!,
             source: 'class A { static { __name(this, "A"); } }',
+            name: 'A',
             helpers: ['__name'],
           },
         ],

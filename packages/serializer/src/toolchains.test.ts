@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deserializeClosure } from './decode.js';
 import { serializeClosure } from './encode.js';
 import { triple } from './fixtures/imported-helper.js';
@@ -76,7 +76,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe.each(toolchains)('closures compiled by %s', (_, compile, marker) => {
   let fns: Record<string, Function>;
+  let failure: unknown;
+  beforeEach(() => {
+    if (failure) throw failure; // a failing hook would only skip the tests
+  });
   beforeAll(async () => {
+    try {
+      await load();
+    } catch (error) {
+      failure = error;
+    }
+  }, 60_000);
+  async function load() {
     const payloads = await compile();
     if (marker) expect(JSON.stringify(payloads)).toMatch(marker); // the toolchain really rewrote the code
     fns = Object.fromEntries(
@@ -86,7 +97,7 @@ describe.each(toolchains)('closures compiled by %s', (_, compile, marker) => {
         ),
       ),
     );
-  }, 60_000);
+  }
 
   it('a factory closure', () => expect(fns.power!(5)).toBe(25));
   it('an async arrow calling a captured helper', async () =>

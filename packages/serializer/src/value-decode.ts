@@ -7,13 +7,26 @@ import { define, Fix, type Members, Place } from './value-format.js';
 export interface DecodedValues {
   readonly envs: Record<string, unknown>[];
   readonly members: Members[];
+  /** A value as it will be once `finish` runs: a placeholder left for later is resolved now. */
+  resolve(value: unknown): unknown;
+  /** Puts in what was left for later (see `LATER`), then applies the repairs; whether anything was left. */
+  finish(): boolean;
 }
 
+/**
+ * What `ref` returns for what cannot exist yet (a class whose definition reads its captures):
+ * its placeholder stays until `resolve` or `finish` asks `ref` again. Instances built by
+ * registerClass's `args` wait the same way, for their arguments and class to exist.
+ */
+export const LATER: unique symbol = Symbol('later');
+
 export interface DecodeHooks {
-  /** What `header.refs[index]` is in this thread. */
+  /** What `header.refs[index]` is in this thread, or LATER. */
   ref(index: number): unknown;
   /** The class `header.classes[index]` names. */
   classAt(index: number): Function | undefined;
+  /** `new (classAt(index))(...args)`, for registerClass's `args`. */
+  construct(index: number, args: unknown[]): unknown;
   /** The SharedArrayBuffer posted beside the frame at `index`. */
   sharedAt(index: number): SharedArrayBuffer | undefined;
 }
@@ -79,11 +92,34 @@ export function decodeValues(
     throw invalid('has no places, patch or fixes list');
 
   const real = new Map<unknown, unknown>();
+  /** What is made once every placeholder is swapped: deferred classes, constructed instances. */
+  const later = new Map<unknown, () => unknown>();
+  const making = new Set<unknown>();
+  const resolve = (value: unknown): unknown => {
+    const make = later.get(value);
+    if (make === undefined) return real.has(value) ? real.get(value) : value;
+    if (making.has(value)) throw invalid('has a constructed instance that needs itself');
+    making.add(value);
+    real.set(value, make());
+    later.delete(value);
+    return real.get(value);
+  };
   for (const entry of places) {
     if (!Array.isArray(entry) || !isRecord(entry[0])) throw invalid('has a malformed placeholder');
     const [placeholder, kind, data] = entry;
-    if (kind === Place.REF && Number.isInteger(data)) real.set(placeholder, hooks.ref(data));
-    else if (kind === Place.URL && typeof data === 'string' && URL.canParse(data))
+    if (kind === Place.REF && Number.isInteger(data)) {
+      const value = hooks.ref(data);
+      if (value === LATER) later.set(placeholder, () => hooks.ref(data));
+      else real.set(placeholder, value);
+    } else if (
+      kind === Place.CONSTRUCT &&
+      Array.isArray(data) &&
+      Number.isInteger(data[0]) &&
+      Array.isArray(data[1])
+    ) {
+      const [index, args] = data as [number, unknown[]];
+      later.set(placeholder, () => hooks.construct(index, args.map(resolve)));
+    } else if (kind === Place.URL && typeof data === 'string' && URL.canParse(data))
       real.set(placeholder, new URL(data));
     else if (kind === Place.SHARED && Number.isInteger(data))
       real.set(placeholder, sharedAt(hooks, data as number));
@@ -100,8 +136,18 @@ export function decodeValues(
   }
   const swap = (value: unknown) => (real.has(value) ? real.get(value) : value);
   for (const holder of patch) replacePlaceholders(holder, swap);
-  for (const fix of fixes) applyFix(fix, hooks);
-  return { envs, members };
+  const deferred = later.size > 0;
+  return {
+    envs,
+    members,
+    resolve,
+    finish() {
+      for (const placeholder of [...later.keys()]) resolve(placeholder);
+      if (deferred) for (const holder of patch) replacePlaceholders(holder, swap);
+      for (const fix of fixes) applyFix(fix, hooks);
+      return deferred;
+    },
+  };
 }
 
 function sharedAt(hooks: DecodeHooks, index: number): SharedArrayBuffer {

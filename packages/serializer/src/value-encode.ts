@@ -9,6 +9,7 @@ import {
   Fix,
   isIndex,
   type Members,
+  Place,
   type ValuesRoot,
 } from './value-format.js';
 import { reasons } from './value-refusals.js';
@@ -49,18 +50,27 @@ export function encodeValues(
     return out;
   };
   const envRecords = envs.map(record);
+  // registerClass's args: the values a constructor is called with, copied like any others
+  const places = walk.places.map(([placeholder, kind, data]): [object, number, unknown] => {
+    if (kind !== Place.CONSTRUCT) return [placeholder, kind, data];
+    const [index, args] = data as [number, unknown[]];
+    const copy: unknown[] = [];
+    args.forEach((arg, i) => {
+      copy[i] = copyOf(arg, copy);
+    });
+    return [placeholder, kind, [index, copy]];
+  });
   const memberRecords = members.map((m) => {
-    const out: Members = {};
-    if (m.statics) out.statics = record(m.statics);
-    if (m.proto) out.proto = record(m.proto);
-    return out;
+    const out: Record<string, unknown> = {};
+    for (const [part, values] of Object.entries(m)) out[part] = record(values);
+    return out as Members;
   });
   // every copy is made before the repairs name their targets: an error's extras make copies too
   const fixData = walk.fixes.map(([kind, , ...data]) =>
     kind === Fix.ERROR ? [record(data[0] as Record<string, unknown>)] : data,
   );
   const root: ValuesRoot = {
-    places: walk.places,
+    places,
     patch: [...patch],
     fixes: walk.fixes.map(([kind, target], i) => [
       kind,

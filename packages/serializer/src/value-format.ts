@@ -12,6 +12,8 @@ export const Place = {
   SHARED: 2,
   /** `new View(shared[index], byteOffset, length)`: `data` = `[index, view type, byteOffset, length]`. */
   SHARED_VIEW: 3,
+  /** `new (header.classes[classIndex])(...args)`: `data` = `[classIndex, args]` (registerClass's `args`). */
+  CONSTRUCT: 4,
 } as const;
 
 /** Repairs applied in place to a deserialized object: `[kind, target, ...data]`. */
@@ -28,10 +30,20 @@ export const Fix = {
   BUFFER: 4,
 } as const;
 
-/** A function's own properties (`fn.cache = …`) and, for pre-class code, its prototype's methods. */
+/** A function's own properties (`fn.cache = …`) and, for pre-class code, what makes it a class. */
 export interface Members {
   statics?: Record<string, unknown>;
   proto?: Record<string, unknown>;
+  /** Non-enumerable own data properties of a pre-class function (babel's static methods). */
+  hiddenStatics?: Record<string, unknown>;
+  /** Non-enumerable data properties of its prototype (babel's and SWC's methods). */
+  hiddenProto?: Record<string, unknown>;
+  /** Accessors on its prototype. */
+  accessors?: Record<string, { get?: unknown; set?: unknown }>;
+  /** Its prototype's members keyed by a well-known symbol, by the symbol's name (`iterator`). */
+  symbols?: Record<string, { value?: unknown; get?: unknown; set?: unknown }>;
+  /** The class it extends (`_inherits`, `__extends`): its [[Prototype]], and its prototype's if `protoToo`. */
+  parent?: { fn: unknown; protoToo: boolean };
 }
 
 /** What `v8.serialize` is given: one graph, so identity holds across functions and names. */

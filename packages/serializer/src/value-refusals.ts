@@ -43,6 +43,14 @@ const refusals: [Test, (value: object) => string][] = [
       `an iterator (${tag(v)}), whose position cannot be copied. Materialize it first (capture [...it]) or create it inside the function`,
   ],
   [
+    (v) =>
+      Object.getPrototypeOf(v)?.constructor?.name === 'Module' &&
+      'exports' in v &&
+      typeof (v as { require?: unknown }).require === 'function',
+    () =>
+      "CommonJS's `module` object, which belongs to its file. Fix: capture the values you need from module.exports, or the module itself as moduleRef('./the-file.js')",
+  ],
+  [
     (v) => v instanceof Stream,
     (v) =>
       `a stream or socket (${describe(v)}), tied to this thread's I/O. Pass what opens it (a path, a URL, options) and open it inside the function`,
@@ -77,6 +85,13 @@ export const reasons = {
   unregistered: (name: string | undefined) =>
     `an instance of ${name || 'a class without a name'}, whose class is not registered. ` +
     `Register it with registerClass(${name || 'TheClass'}), create it inside the function, or import it with moduleRef()`,
+  argsCycle: (name: string) =>
+    `an instance of ${name} whose registerClass args contain the instance itself, which no constructor call can make. Return plain values from args`,
+  argsNotArray: (name: string) =>
+    `an instance of ${name} whose registerClass args did not return an array. Return the constructor's arguments as an array, like [p.x, p.y]`,
+  privateState: (name: string) =>
+    `an instance of ${name}, whose #private fields or methods no copy can carry: it would fail in the worker as soon as a method reads them. ` +
+    `Fix: registerClass(${name}, { args: (instance) => [/* its constructor's arguments */] }), and the worker builds it with new ${name}(...args)`,
   subclass: (name: string | undefined, base: string) =>
     `an instance of ${name || 'a subclass'}, a subclass of ${base} that a copy would turn back into a plain ${base}. Register it with registerClass(${name || 'TheClass'}), or convert it to a plain ${base}`,
   extraProps: (kind: string) =>

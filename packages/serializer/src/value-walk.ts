@@ -5,7 +5,7 @@
 
 import { types } from 'node:util';
 import { describe, ModuleRef } from './capture.js';
-import { registeredClasses } from './classes.js';
+import { hasPrivateState, registeredClasses } from './classes.js';
 import { builtinErrorClasses } from './errors.js';
 import { ARRAY_PROPS_LIMIT, define, Fix, isIndex, MAX_DEPTH, Place } from './value-format.js';
 import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
@@ -60,6 +60,8 @@ export class ValueWalk {
   private readonly buffers = new Set<ArrayBuffer>();
   /** SharedArrayBuffers, by the index their placeholders name. */
   private readonly shared: SharedArrayBuffer[] = [];
+  /** Instances whose `args` are being walked: met again inside them, they are a cycle. */
+  private readonly building = new Set<object>();
 
   constructor(private readonly host: WalkHost) {}
 
@@ -123,7 +125,11 @@ export class ValueWalk {
     const copies = this.seen.get(value);
     if (copies !== undefined) return copies;
     // a cycle back to an object still being walked may need a copy: assume it does
-    if (this.active.includes(value)) return true;
+    if (this.active.includes(value)) {
+      if (this.building.has(value))
+        this.fail(value, reasons.argsCycle(Object.getPrototypeOf(value).constructor.name));
+      return true;
+    }
     if (this.placeholders.has(value)) return this.place(value, Place.REF, () => undefined);
     if (value instanceof ModuleRef)
       return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
@@ -198,6 +204,9 @@ export class ValueWalk {
     if (proto === URL.prototype) return this.place(value, Place.URL, () => (value as URL).href);
     const registered = registeredClasses.get(proto?.constructor);
     if (registered && Object.hasOwn(proto, 'constructor')) {
+      if (registered.args) return this.construct(value, proto.constructor, registered.args, env);
+      if (hasPrivateState(proto.constructor))
+        this.fail(value, reasons.privateState(registered.identifier));
       const index = this.host.classIndexOf(proto.constructor, this.path(), env);
       this.fixes.push([Fix.CLASS, value, index]);
       if (value instanceof Error) return this.visitError(value, env, true);
@@ -278,6 +287,25 @@ export class ValueWalk {
     }
     if (Object.keys(extras).length > 0) this.fixes.push([Fix.ERROR, error, extras]);
     return objectCause;
+  }
+
+  /** An instance the worker builds with `new Class(...args)`, from registerClass's `args`. */
+  private construct(
+    value: object,
+    ctor: Function,
+    args: (instance: any) => readonly unknown[],
+    env: Env,
+  ): true {
+    const list = args(value);
+    if (!Array.isArray(list))
+      this.fail(value, reasons.argsNotArray((ctor as { name: string }).name));
+    const index = this.host.classIndexOf(ctor, this.path(), env);
+    this.building.add(value);
+    list.forEach((arg, i) => {
+      this.child(arg, () => `.<args[${i}]>`, env);
+    });
+    this.building.delete(value);
+    return this.place(value, Place.CONSTRUCT, () => [index, [...list]]);
   }
 
   private shareIndex(buffer: SharedArrayBuffer): number {
