@@ -12,6 +12,7 @@ import { cpuScaling } from './scenarios/cpu-scaling.js';
 import { oneCall } from './scenarios/one-call.js';
 import { python } from './scenarios/python.js';
 import { redisHop } from './scenarios/redis-hop.js';
+import { scopeCheck } from './scenarios/scope-check.js';
 import { seed } from './scenarios/seed.js';
 import { soak } from './scenarios/soak.js';
 import { startup } from './scenarios/startup.js';
@@ -30,6 +31,7 @@ const all: Scenario[] = [
   python,
   redisHop,
   bigResult,
+  scopeCheck,
 ];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -277,9 +277,19 @@ class BullmqExecutor implements Executor {
       }
       for (const flight of [...this.inFlight.values()]) await this.recheck(flight);
     } catch (error) {
-      if (!(error instanceof ExecutorUnavailableError)) throw error;
+      // closing: the connections went away under the check, which nobody waits for
+      if (this.closed) return;
+      // a Redis error (`Connection is closed`, ECONNREFUSED) is Redis unavailable, like no answer
       this.redisDownSince ??= now;
-      if (now - this.redisDownSince >= this.redisTimeout) this.failAll(error);
+      if (now - this.redisDownSince >= this.redisTimeout)
+        this.failAll(
+          error instanceof ExecutorUnavailableError
+            ? error
+            : new ExecutorUnavailableError(
+                `Redis at ${this.where} failed while checking queue ${this.options.queue}: ${(error as Error)?.message}. Is redis-server running and reachable?`,
+                { cause: error },
+              ),
+        );
     } finally {
       this.checking = false;
     }

@@ -5,6 +5,7 @@ export {
   ModuleRef,
   moduleRef,
   registerClass,
+  setScopeChecks,
 } from '@closure-pool/serializer';
 export type { Items } from './chunking.js';
 export {

@@ -25,7 +25,7 @@ describe('examples', () => {
       console.log = log;
     }
     expect(logged[0]).toMatch(
-      /fn uses y, which a worker thread does not have\. Fix: capture\(\{ y \}\)/,
+      /fn uses y \(here 2 \(number\)\), which a worker thread does not have\. Fix: capture\(\{ y \}\)/,
     );
   });
 

@@ -25,7 +25,7 @@ export async function missingCapture() {
   } catch (error) {
     console.log((error as Error).message);
     // Free variables are not captured, so the function would fail in the worker with a ReferenceError:
-    //   fn uses y, which a worker thread does not have. Fix: capture({ y })
+    //   fn uses y (here 2 (number)), which a worker thread does not have. Fix: capture({ y })
   }
   // #endregion missing-capture
 }

@@ -19,6 +19,11 @@ export interface Analysis {
   readonly memberOnly: ReadonlyMap<string, readonly MemberRead[]>;
   /** The function reads its own `this`: as the task, or captured by itself, it is called without one. */
   readonly usesOwnThis: boolean;
+  /**
+   * Names that were vitest's import bindings (`__vite_ssr_import_0__.setTimeout` → `setTimeout`),
+   * each with the binding it was read from: imports, not globals.
+   */
+  readonly imported: Readonly<Record<string, string>>;
 }
 
 /** A read of `name.prop` at [start, end) of the expression. */
@@ -112,7 +117,7 @@ export function analyzeSource(source: string, path: string): Analysis {
 function analyzeExpression(start: string, source: string, path: string): Analysis {
   let expression = start;
   let ast = parse(expression, source, path);
-  const rewritten = rewriteViteImports(expression, ast);
+  const { rewritten, imported } = rewriteViteImports(expression, ast);
   if (rewritten !== expression) {
     expression = rewritten;
     ast = parse(expression, source, path);
@@ -129,7 +134,7 @@ function analyzeExpression(start: string, source: string, path: string): Analysi
       'arrow functions share `arguments` with the code around them',
     );
   }
-  return { expression, free, ...readsOf(ast, through), usesOwnThis: usesOwnThis(ast) };
+  return { expression, free, ...readsOf(ast, through), usesOwnThis: usesOwnThis(ast), imported };
 }
 
 /** How each free name is read: only under `typeof`, or only as `name.prop`. */
@@ -284,9 +289,12 @@ function usesWith(expression: string): boolean {
 }
 
 /** Rewrites vitest's `__vite_ssr_import_0__.helper` back to the `helper` the user wrote and captured. */
-function rewriteViteImports(expression: string, ast: Node): string {
-  if (!expression.includes('_import_')) return expression;
-  const edits: { start: number; end: number; name: string }[] = [];
+function rewriteViteImports(
+  expression: string,
+  ast: Node,
+): { rewritten: string; imported: Record<string, string> } {
+  if (!expression.includes('_import_')) return { rewritten: expression, imported: {} };
+  const edits: { start: number; end: number; name: string; binding: string }[] = [];
   ancestor(ast, {
     MemberExpression(node: any) {
       if (
@@ -296,7 +304,12 @@ function rewriteViteImports(expression: string, ast: Node): string {
         node.property.type === 'Identifier' &&
         node.property.name !== 'default'
       ) {
-        edits.push({ start: node.start, end: node.end, name: node.property.name });
+        edits.push({
+          start: node.start,
+          end: node.end,
+          name: node.property.name,
+          binding: node.object.name,
+        });
       }
     },
   });
@@ -304,7 +317,10 @@ function rewriteViteImports(expression: string, ast: Node): string {
   for (const edit of edits.sort((a, b) => b.start - a.start)) {
     result = result.slice(0, edit.start) + edit.name + result.slice(edit.end);
   }
-  return result;
+  return {
+    rewritten: result,
+    imported: Object.fromEntries(edits.map((e) => [e.name, e.binding])),
+  };
 }
 
 /** `this` and `super` that reach past the function's own text, and direct `eval`, cannot be carried. */

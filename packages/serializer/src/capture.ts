@@ -7,7 +7,9 @@ export { ModuleRef };
 /** The environment of a closure: each key a free variable, each value what it is bound to in the worker. */
 export class Capture {
   readonly env: Readonly<Record<string, unknown>>;
-  constructor(env: Record<string, unknown>) {
+  /** Names the function reads but `env` lacks are read from its scope (`capture.auto`). */
+  readonly implicit: boolean;
+  constructor(env: Record<string, unknown>, options: { implicit?: boolean } = {}) {
     if (env === null || typeof env !== 'object' || Array.isArray(env)) {
       throw new CaptureError(
         ErrorCode.CAPTURE_INVALID,
@@ -16,6 +18,7 @@ export class Capture {
       );
     }
     this.env = Object.freeze({ ...env });
+    this.implicit = options.implicit === true;
   }
 }
 
@@ -23,6 +26,14 @@ export class Capture {
 export function capture(env: Record<string, unknown>): Capture {
   return new Capture(env);
 }
+
+/**
+ * Captures what the function closes over, as dill does: each name it reads from outside is read
+ * from its scope at the call (through the inspector), imports of Node's builtins become
+ * `moduleRef`s, and functions found are followed with their own scopes; then every check of an
+ * explicit capture applies. Explicit `capture({ … })` stays the documented style.
+ */
+capture.auto = new Capture({}, { implicit: true });
 
 const attached = new WeakMap<Function, Capture>();
 

@@ -7,8 +7,7 @@ import { capture } from './capture.js';
 import { registerClass } from './classes.js';
 import { deserializeClosure } from './decode.js';
 import { serializeClosure } from './encode.js';
-import { CaptureError } from './errors.js';
-import { roundTrip } from './test-helpers.js';
+import { refusalMessage as message, roundTrip } from './test-helpers.js';
 
 // names the functions below read from the capture (or, for `window`, from nowhere)
 declare const window: unknown;
@@ -29,16 +28,6 @@ async function rebuiltTrusted<F extends Function>(
   const wire = JSON.parse(JSON.stringify(serializeClosure(fn, env)));
   return (await deserializeClosure(wire, { trusted: true })) as F;
 }
-
-const message = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaptureError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a CaptureError');
-};
 
 describe('compiler output', () => {
   it("tsc's `__awaiter(this, …)` in an arrow travels; a lowered body that reads `this` is refused", async () => {

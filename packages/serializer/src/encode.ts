@@ -1,6 +1,7 @@
+import { types } from 'node:util';
 import { type Analysis, analyzeFunction, readMembersAsNames } from './analyze.js';
 import { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
-import { attachedCapture, Capture, type ModuleRef } from './capture.js';
+import { attachedCapture, Capture, describe, type ModuleRef, moduleRef } from './capture.js';
 import { registeredClasses } from './classes.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { compilesCode, nativePath, workerGlobals } from './globals.js';
@@ -15,8 +16,10 @@ import {
   type Ref,
   toFrame,
 } from './payload.js';
+import { type Binding, bindingsOf } from './scopes.js';
 import { encodeValues } from './value-encode.js';
 import type { Members } from './value-format.js';
+import { builtinExportOf, builtinSpecifierOf } from './value-refusals.js';
 import { ValueWalk } from './value-walk.js';
 
 type Env = Readonly<Record<string, unknown>>;
@@ -136,6 +139,7 @@ export function encodeClosure(
   const explicit =
     capture === undefined ? undefined : capture instanceof Capture ? capture : new Capture(capture);
   const graph = new Graph();
+  graph.implicit = explicit?.implicit === true || attachedCapture(fn)?.implicit === true;
   const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
@@ -209,6 +213,8 @@ class Graph {
     classIndexOf: (ctor, path, env) => this.classIndexOf(ctor, path, env),
   });
   private readonly ids = new Map<Function, number>();
+  /** `capture.auto`: names the capture lacks are read from each function's scope. */
+  implicit = false;
   private readonly missing: (Omit<Missing, 'unusedKeys'> & { env: Env })[] = [];
   /** The keys of each environment some function uses. */
   private readonly used = new Map<Env, Set<string>>();
@@ -255,6 +261,21 @@ class Graph {
     );
     if (imports.length > 0) analysis = readMembersAsNames(analysis, imports);
     if (path === 'fn' && analysis.usesOwnThis) throw methodError(fn, path);
+    const implicit = this.implicit || attachedCapture(fn)?.implicit === true;
+    // what the names the capture does not bind are bound to around `fn` (V8's scopes), if known
+    const outside = analysis.free.filter(
+      (n) => envKeyFor(n, env, analysis.free, fn) === undefined && !isToolchainHelper(n),
+    );
+    // vitest's import bindings, by which the module's exports are read
+    const viteBindings = outside.flatMap((n) => analysis.imported[n] ?? []);
+    const scope = outside.length > 0 ? bindingsOf(fn, [...outside, ...viteBindings]) : undefined;
+    const bindingOf = (name: string): Binding | undefined => {
+      const via = analysis.imported[name];
+      const namespace = via === undefined ? undefined : scope?.get(via);
+      if (namespace) return { scope: 'Module', value: (namespace.value as any)?.[name] };
+      return scope?.get(name);
+    };
+    if (implicit && outside.length > 0 && !scope) throw implicitUnavailable(path);
     const id = this.nodes.length;
     this.ids.set(fn, id);
     const name = typeof fn.name === 'string' && fn.name.length <= 200 ? { name: fn.name } : {};
@@ -263,13 +284,24 @@ class Graph {
     const missing: string[] = [];
     this.nodes.push(node);
     this.envs.push(values);
+    const found: Record<string, unknown> = {};
     for (const name of analysis.free) {
       const key = envKeyFor(name, env, analysis.free, fn);
+      const binding = bindingOf(name);
       if (key !== undefined) {
         node.names.push(name);
         values[name] = env[key];
         if (typeof env[key] === 'function' && methodUsingThis(env[key]))
           throw methodError(env[key], `${path === 'fn' ? 'capture' : `${path}(capture)`}.${key}`);
+      } else if (binding && implicit) {
+        node.names.push(name);
+        values[name] = asCapturable(binding.value);
+      } else if (
+        workerGlobals().has(name) &&
+        (binding || Object.hasOwn(analysis.imported, name)) &&
+        !isToolchainHelper(name)
+      ) {
+        throw shadowError(path, name, binding);
       } else if (workerGlobals().has(name)) {
         // the worker has it too
       } else if (isToolchainHelper(name)) {
@@ -278,6 +310,7 @@ class Graph {
         // a feature test (`typeof window`): 'undefined' in the worker, as here
       } else {
         missing.push(name);
+        if (binding) found[name] = binding.value;
       }
     }
     let used = this.used.get(env);
@@ -295,6 +328,7 @@ class Graph {
         helpers: node.helpers,
         name: typeof fn.name === 'string' ? fn.name : '',
         compact: !/ => |, | = |\n/.test(analysis.expression),
+        found,
       });
     const members = ownMembers(fn, path);
     this.members.push(members);
@@ -432,6 +466,46 @@ function methodError(fn: Function, path: string): CaptureError {
     ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
     `${path} (${name}) reads \`this\`, but the worker calls it as a plain function: a method taken off its object loses the object. ` +
       `Fix: pass an arrow that calls the method on its object, and capture the object: (x) => obj.${name}(x) with capture({ obj }).`,
+    { path },
+  );
+}
+
+/**
+ * A value read from a scope for `capture.auto`: an import of one of Node's builtins becomes the
+ * `moduleRef` the worker imports it by; anything else is captured as it is, with every check.
+ */
+function asCapturable(value: unknown): unknown {
+  const namespace = types.isModuleNamespaceObject(value);
+  const specifier = builtinSpecifierOf(
+    namespace ? (value as { default?: unknown }).default : value,
+  );
+  if (specifier) return moduleRef(specifier);
+  const exported = builtinExportOf(value);
+  return exported ? moduleRef(...exported) : value;
+}
+
+/** A name that looks like a worker's global but is bound to something else where `fn` was written. */
+function shadowError(path: string, name: string, binding: Binding | undefined): CaptureError {
+  const exported = binding && builtinExportOf(binding.value);
+  const what = exported
+    ? `an import from ${exported[0]}`
+    : binding
+      ? `bound in its ${binding.scope.replace(/ \(.*\)$/, '').toLowerCase()} scope to ${describe(binding.value)}`
+      : 'an import (vitest renamed it)';
+  const fix = exported
+    ? `capture({ ${name}: moduleRef('${exported[0]}', '${exported[1]}') })`
+    : `capture({ ${name} })`;
+  return new CaptureError(
+    ErrorCode.CAPTURE_MISSING,
+    `${path} uses ${name}, which here is not the global ${name}: it is ${what}. In the worker it would be the global, and do something else. Fix: ${fix}`,
+    { path, missing: [name] },
+  );
+}
+
+function implicitUnavailable(path: string): CaptureError {
+  return new CaptureError(
+    ErrorCode.CAPTURE_INVALID,
+    `${path}: capture.auto reads what a function closes over through the inspector (node:inspector), which is unavailable here (or turned off with CLOSURE_POOL_SCOPE_CHECK=0). Fix: list the variables: capture({ y, helper }).`,
     { path },
   );
 }

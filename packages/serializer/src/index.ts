@@ -36,6 +36,7 @@ export {
   payloadSchema,
   payloadToFrame,
 } from './payload.js';
+export { scopesAvailable, setScopeChecks } from './scopes.js';
 export {
   checkSecret,
   MIN_SECRET_BYTES,

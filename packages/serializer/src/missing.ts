@@ -1,5 +1,6 @@
 // [main] The message for free variables a capture lacks, in the user's words: a name a bundler or
 // compiler made is explained as what the user wrote, with the fix that works for it.
+import { describe } from './capture.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { missingHelperPackages } from './helpers.js';
 
@@ -17,6 +18,8 @@ export interface Missing {
   readonly name: string;
   /** Its source has none of the spaces people and formatters write (`x => y`, `a, b`). */
   readonly compact: boolean;
+  /** What V8 says each missing name is bound to where the function was written. */
+  readonly found: Readonly<Record<string, unknown>>;
 }
 
 const commonJs = new Set(['require', 'module', 'exports', '__dirname', '__filename', '__require']);
@@ -81,10 +84,13 @@ function explain(
       hint: `if it is a helper your compiler wrote into the file, the worker supplies it from ${missingPackages.join(' or ')}, which is not installed here`,
       fix: `npm install ${missingPackages.join(' ')}, or capture it`,
     };
+  const here = Object.hasOwn(m.found, name) ? `here ${describe(m.found[name])}` : undefined;
   const base = renamedFrom(name);
-  if (base)
-    return { shown: `${name} (probably your \`${base}\`, renamed by a bundler)`, capture: base };
-  return { shown: name, capture: name };
+  if (base) {
+    const renamed = `probably your \`${base}\`, renamed by a bundler`;
+    return { shown: `${name} (${[renamed, here].filter(Boolean).join('; ')})`, capture: base };
+  }
+  return { shown: here ? `${name} (${here})` : name, capture: name };
 }
 
 /** The function uses a compiler's helpers for #private members, known to the worker or not. */

@@ -114,6 +114,27 @@ export function builtinSpecifierOf(value: unknown): string | undefined {
   return builtins.get(value);
 }
 
+let builtinExports: Map<unknown, [string, string]> | undefined;
+
+/** `['node:timers/promises', 'setTimeout']` for a function one of Node's builtins exports. */
+export function builtinExportOf(
+  value: unknown,
+): [specifier: string, exportName: string] | undefined {
+  if (typeof value !== 'function') return undefined;
+  if (!builtinExports) {
+    builtins ??= indexBuiltins();
+    builtinExports = new Map();
+    for (const [exports, specifier] of builtins) {
+      for (const name of Object.keys(exports as object)) {
+        const fn = Object.getOwnPropertyDescriptor(exports, name)?.value;
+        if (typeof fn === 'function' && !builtinExports.has(fn))
+          builtinExports.set(fn, [specifier, name]);
+      }
+    }
+  }
+  return builtinExports.get(value);
+}
+
 function indexBuiltins(): Map<unknown, string> {
   // any base resolves Node's builtins; import.meta.url is empty in a CommonJS bundle of this code
   const require = createRequire(import.meta.url || pathToFileURL(`${process.cwd()}/`).href);
