@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: 'serializer',
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/testing/property-seed.ts'],
     testTimeout: 60_000,
   },
 });

@@ -134,6 +134,33 @@ describe('abort', () => {
     expect(await pool.map((x: number) => x * 2, range(4))).toEqual([0, 2, 4, 6]);
   });
 
+  // issue 21: apply ignoring its signal went unnoticed. The function blocks until told to end (it
+  // never is): only stopping its thread ends the call. Shared memory says when it started.
+  it.each([
+    ['its first call (watched)', false],
+    ['a later call (sent directly)', true],
+  ])(
+    'apply honours its signal on %s: rejects with the reason, the pool goes on',
+    async (_, warm) => {
+      const state = new Int32Array(new SharedArrayBuffer(4));
+      const block = (wait: boolean) => {
+        if (!wait) return 'quick';
+        Atomics.store(state, 0, 1);
+        Atomics.wait(state, 0, 1); // until notified, which nothing does
+        return 'finished';
+      };
+      if (warm) expect(await pool.apply(block, [false], capture({ state }))).toBe('quick');
+      const controller = new AbortController();
+      const reason = new Error('user cancelled');
+      const running = pool.apply(block, [true], capture({ state }), { signal: controller.signal });
+      while (Atomics.load(state, 0) !== 1) await sleep(5); // it started: no time bound, a condition
+      controller.abort(reason);
+      expect(await failure(running)).toBe(reason);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      expect(await pool.apply((x: number) => x + 1, [1])).toBe(2);
+    },
+  );
+
   it('an already aborted signal rejects at once and runs nothing', async () => {
     const counter = new Int32Array(new SharedArrayBuffer(4));
     const reason = new Error('too late');

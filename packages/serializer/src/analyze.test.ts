@@ -19,6 +19,46 @@ describe('free variables (acorn + eslint-scope)', () => {
     ]);
   });
 
+  // issue 21: a name declared in an inner scope, treated as bound for the whole function, would
+  // pass the check and fail in the worker. Each source reads `y` where no declaration reaches.
+  it.each([
+    ['a block-scoped let, read after its block', '(x) => { { let y = 1; } return x + y }', ['y']],
+    [
+      'a catch parameter, read after the catch',
+      '() => { try { f() } catch (y) {} return y }',
+      ['f', 'y'],
+    ],
+    ['a class body’s name, read outside it', '() => { const C = class y {}; return y }', ['y']],
+    ['a label, which is no binding', '() => { y: for (;;) break y; return y }', ['y']],
+    [
+      'a function in a block (strict: block-scoped)',
+      '() => { { function y() {} } return y() }',
+      ['y'],
+    ],
+    ['a for-let, read after the loop', '() => { for (let y = 0; y < 1; y++); return y }', ['y']],
+    [
+      'a default parameter, which cannot see the body’s declarations',
+      '(a = y) => { let y = 1; return a + y }',
+      ['y'],
+    ],
+    ['an inner function’s parameter', '() => { const g = (y) => y; return g(1) + y }', ['y']],
+    ['a nested arrow’s local', '() => [1].map(() => { const y = 2; return y }).concat(y)', ['y']],
+  ])('%s', (_, source, expected) => {
+    expect(free(source)).toEqual(expected);
+  });
+
+  it.each([
+    ['var hoisted from a block', '() => { { var y = 1; } return y }'],
+    [
+      'a function declaration hoisted in the body',
+      '() => { return y(); function y() { return 1 } }',
+    ],
+    ['a default parameter reading an earlier one', '(y, a = y) => a'],
+    ['a catch parameter read inside the catch', '() => { try {} catch (y) { return y } }'],
+  ])('%s is bound', (_, source) => {
+    expect(free(source)).toEqual([]);
+  });
+
   it('counts globals as free (the encoder subtracts what a worker has)', () => {
     expect(free('(x) => Math.sqrt(x) + JSON.stringify(y)')).toEqual(['JSON', 'Math', 'y']);
   });
