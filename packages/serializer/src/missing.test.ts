@@ -1,0 +1,112 @@
+// The missing-capture message, name by name (issue 21: its rules were exercised only through the
+// toolchain matrix, in another package; a mutation run of this file found most of them unpinned).
+import { describe, expect, it } from 'vitest';
+import { type Missing, missingError, renamedFrom } from './missing.js';
+
+const base: Missing = {
+  path: 'fn',
+  names: [],
+  own: false,
+  unusedKeys: [],
+  helpers: [],
+  name: '',
+  compact: false,
+  found: {},
+};
+const message = (m: Partial<Missing>) => missingError([{ ...base, ...m }]).message;
+
+describe('what each kind of missing name is called, and its fix', () => {
+  it.each([
+    ['y', 'fn uses y, which a worker thread does not have. Fix: capture({ y })'],
+    [
+      'require',
+      "fn uses require, which a worker thread does not have (`require` is CommonJS's own, one per module file; a worker thread runs the function outside any module). Fix: capture the module instead of requiring it: capture({ path: moduleRef('node:path') }), then use `path` inside",
+    ],
+    [
+      '__dirname',
+      "fn uses __dirname, which a worker thread does not have (`__dirname` is CommonJS's own, one per module file; a worker thread runs the function outside any module). Fix: capture the path itself: capture({ __dirname })",
+    ],
+    [
+      '_this',
+      'fn uses _this (`this`, as babel or SWC renames it), which a worker thread does not have (an arrow function reads `this` from where it was written, which the worker does not have). Fix: capture what it needs from `this` as a variable: const { base } = this; capture({ base })',
+    ],
+    [
+      '__vite_ssr_import_3__',
+      'fn uses __vite_ssr_import_3__, which a worker thread does not have (a __vite_ssr_import_N__ name is how vitest renames an import). Fix: capture the imported name itself, or use moduleRef()',
+    ],
+    ['_ref2', /fn uses _ref2, .*moved part of the function out of it.*Fix: compile for a target/],
+    ['_marked', /moved part of the function out of it/],
+    ['_templateObject3', /moved part of the function out of it/],
+    ['y2', /fn uses y2 \(probably your `y`, renamed by a bundler\).*Fix: capture\(\{ y \}\)$/],
+  ])('%s', (name, expected) => {
+    const text = message({ names: [name] });
+    if (typeof expected === 'string') expect(text.split('\n')[1]!.trim()).toBe(expected);
+    else expect(text).toMatch(expected);
+  });
+
+  it('names that are not a tool’s stay as written', () => {
+    for (const name of ['ref', '_refx', 'x_ref', 'y2x', '_', 'a_b', 'Secret_value', '__2'])
+      expect(message({ names: [name] })).not.toMatch(/moved part|renamed by a bundler|#private/);
+    expect(renamedFrom('y2')).toBe('y');
+    expect(renamedFrom('count10')).toBe('count');
+    expect(renamedFrom('a_2')).toBeUndefined();
+    expect(renamedFrom('2')).toBeUndefined();
+    expect(renamedFrom('y')).toBeUndefined();
+  });
+
+  it("a compiler's #private storage, by its helpers or tsc's names", () => {
+    expect(message({ names: ['_Secret_value'], helpers: ['__classPrivateFieldGet'] })).toMatch(
+      /fn uses _Secret_value, .*#private members.*Fix: compile for ES2022 or later/,
+    );
+    expect(message({ names: ['_value', '__privateGet'] })).toMatch(/#private members/);
+    expect(message({ names: ['_Secret_value'] })).not.toMatch(/#private/); // no helper: a name
+  });
+
+  it("a babel async function's moved body `_f` for a function `f`", () => {
+    expect(message({ names: ['_scaled'], name: 'scaled' })).toMatch(/moved part of the function/);
+    expect(message({ names: ['_scaled'], name: 'other' })).not.toMatch(/moved part/);
+  });
+
+  it('minified names: sure when capture keys go unused, a hint when the source is compact', () => {
+    expect(message({ names: ['u', 'e'], unusedKeys: ['y'] })).toMatch(
+      /fn uses u, e, which look minified: the bundler renamed the variables your capture names \(y\)/,
+    );
+    expect(message({ names: ['u'], compact: true })).toMatch(/may be the minifier's names/);
+    expect(message({ names: ['u'] })).not.toMatch(/minifi/);
+    expect(message({ names: ['count'], unusedKeys: ['y'] })).not.toMatch(/minifi/);
+  });
+
+  it('what a name is bound to where the function was written', () => {
+    expect(message({ names: ['rate'], found: { rate: 0.25 } })).toMatch(
+      /fn uses rate \(here 0\.25 \(number\)\), which/,
+    );
+    expect(message({ names: ['y2'], found: { y2: 4 } })).toMatch(
+      /y2 \(probably your `y`, renamed by a bundler; here 4 \(number\)\)/,
+    );
+  });
+
+  it('the fix names where the capture goes: the call, closure(), or either', () => {
+    expect(message({ names: ['k'] })).toMatch(/Fix: capture\(\{ k \}\)$/);
+    expect(message({ path: 'capture.inner', names: ['k'], own: true })).toMatch(
+      /Fix: closure\(inner, \{ …, k \}\)$/,
+    );
+    expect(message({ path: 'capture.inner', names: ['k'] })).toMatch(
+      /Fix: capture\(\{ …, k \}\) or closure\(inner, \{ k \}\)$/,
+    );
+  });
+
+  it('long lists are cut, every name is in `missing`, and three functions at most are shown', () => {
+    const names = Array.from({ length: 10 }, (_, i) => `name${String.fromCharCode(97 + i)}`);
+    const error = missingError([
+      { ...base, names },
+      { ...base, path: 'capture.b', names: ['b1x'] },
+      { ...base, path: 'capture.c', names: ['c1x'] },
+      { ...base, path: 'capture.d', names: ['d1x'] },
+    ]);
+    expect(error.message).toMatch(/namea, .*nameh, …, which/);
+    expect(error.message).not.toMatch(/namei/);
+    expect(error.message).toMatch(/\(and 1 more functions: see error\.missing\)/);
+    expect(error.missing).toEqual([...names, 'b1x', 'c1x', 'd1x']);
+    expect(error.path).toBe('fn');
+  });
+});
