@@ -306,8 +306,8 @@ class Graph {
         // the worker has it too
       } else if (isToolchainHelper(name)) {
         node.helpers.push(name);
-      } else if (analysis.typeofOnly.includes(name) && !(name in globalThis)) {
-        // a feature test (`typeof window`): 'undefined' in the worker, as here
+      } else if (analysis.typeofOnly.includes(name) && !binding && !(name in globalThis)) {
+        // a feature test (`typeof window`): 'undefined' in the worker, as here (unless bound here)
       } else {
         missing.push(name);
         if (binding) found[name] = binding.value;

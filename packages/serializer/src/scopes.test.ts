@@ -45,6 +45,14 @@ describe('scope-checked capture', () => {
     expect((await roundTrip((x: number) => Math.sqrt(x)))(9)).toBe(3);
   });
 
+  it('a feature test of a name bound here is a capture: typeof would differ in the worker', () => {
+    const window = { document: {} };
+    expect(message(() => serializeClosure(() => typeof window))).toMatch(
+      /uses window \(here an object\)/,
+    );
+    expect(window.document).toEqual({});
+  });
+
   it('a missing capture says what the name is bound to here', () => {
     const rate = 0.25;
     expect(message(() => serializeClosure((x: number) => x * rate))).toMatch(
