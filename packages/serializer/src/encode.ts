@@ -381,6 +381,9 @@ function ownMembers(fn: Function, path: string): Members {
   const statics = Object.fromEntries(Object.entries(fn));
   if (Object.keys(statics).length > 0) members.statics = statics;
   const proto = fn.prototype;
+  // arrows, methods and async functions have no prototype, and are no class: nothing more to
+  // look for (this runs on every call, for every function of the payload)
+  if (proto === undefined) return members;
   const source = Function.prototype.toString.call(fn);
   if (/^class\b/.test(source)) return members;
   if (proto?.[Symbol.toStringTag] === 'Generator' && !/^(async\s*)?function\s*\*/.test(source))
