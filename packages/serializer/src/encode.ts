@@ -262,10 +262,10 @@ class Graph {
     if (imports.length > 0) analysis = readMembersAsNames(analysis, imports);
     if (path === 'fn' && analysis.usesOwnThis) throw methodError(fn, path);
     const implicit = this.implicit || attachedCapture(fn)?.implicit === true;
+    // the capture key each free name binds to, if any
+    const keys = new Map(analysis.free.map((n) => [n, envKeyFor(n, env, analysis.free, fn)]));
     // what the names the capture does not bind are bound to around `fn` (V8's scopes), if known
-    const outside = analysis.free.filter(
-      (n) => envKeyFor(n, env, analysis.free, fn) === undefined && !isToolchainHelper(n),
-    );
+    const outside = analysis.free.filter((n) => keys.get(n) === undefined && !isToolchainHelper(n));
     // vitest's import bindings, by which the module's exports are read
     const viteBindings = outside.flatMap((n) => analysis.imported[n] ?? []);
     const scope = outside.length > 0 ? bindingsOf(fn, [...outside, ...viteBindings]) : undefined;
@@ -286,7 +286,7 @@ class Graph {
     this.envs.push(values);
     const found: Record<string, unknown> = {};
     for (const name of analysis.free) {
-      const key = envKeyFor(name, env, analysis.free, fn);
+      const key = keys.get(name);
       const binding = bindingOf(name);
       if (key !== undefined) {
         node.names.push(name);
@@ -296,11 +296,7 @@ class Graph {
       } else if (binding && implicit) {
         node.names.push(name);
         values[name] = asCapturable(binding.value);
-      } else if (
-        workerGlobals().has(name) &&
-        (binding || Object.hasOwn(analysis.imported, name)) &&
-        !isToolchainHelper(name)
-      ) {
+      } else if (workerGlobals().has(name) && (binding || Object.hasOwn(analysis.imported, name))) {
         throw shadowError(path, name, binding);
       } else if (workerGlobals().has(name)) {
         // the worker has it too
@@ -318,7 +314,7 @@ class Graph {
       used = new Set();
       this.used.set(env, used);
     }
-    for (const name of node.names) used.add(envKeyFor(name, env, analysis.free, fn)!);
+    for (const name of node.names) used.add(keys.get(name)!);
     if (missing.length > 0)
       this.missing.push({
         path,

@@ -1,11 +1,11 @@
 // [both] Helpers that compilers put into a function's file, which the worker supplies when the
 // capture does not: the caller checks a name is one, the worker hands the function its value.
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tslib from 'tslib';
 import { ErrorCode, PayloadError } from './errors.js';
 import { esbuildHelpers } from './esbuild-helpers.js';
+import { nodeRequire as load } from './node-require.js';
 
 /**
  * Always at hand: tsc's `__awaiter`, `__generator`, `__rest`… (identical to tslib's) and esbuild's
@@ -15,10 +15,6 @@ const builtIn: Readonly<Record<string, unknown>> = Object.freeze({
   ...Object.fromEntries(Object.entries(tslib).filter(([name]) => name.startsWith('__'))),
   ...esbuildHelpers,
 });
-
-// a CommonJS bundle of this code has `require` (and an empty import.meta.url)
-const load: NodeJS.Require =
-  typeof require === 'function' ? require : createRequire(import.meta.url);
 
 /**
  * Babel's and SWC's helpers, which they write into each file as `_classCallCheck`,

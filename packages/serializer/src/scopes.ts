@@ -3,8 +3,7 @@
 // serializer does. Source analysis says which names a function reads from outside; this says
 // which of them are bound around it (an import, a local) and to what. Where the inspector is
 // unavailable (Bun, Deno, a Node built without it), the serializer falls back to the source alone.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { nodeRequire } from './node-require.js';
 
 /** A name bound in a function's scope chain. */
 export interface Binding {
@@ -40,8 +39,7 @@ export function scopesAvailable(): boolean {
 function connect(): Session | null {
   if (session !== undefined) return session;
   try {
-    const require = createRequire(import.meta.url || pathToFileURL(`${process.cwd()}/`).href);
-    const { Session } = require('node:inspector') as {
+    const { Session } = nodeRequire('node:inspector') as {
       Session: new () => Session & { connect(): void };
     };
     const s = new Session();

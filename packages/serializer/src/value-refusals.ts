@@ -1,11 +1,11 @@
 // [main] Why a captured value cannot travel, and what to do instead: every refusal of a value, in
 // one table, so each message names the kind of value and a fix that works.
-import { builtinModules, createRequire } from 'node:module';
+import { builtinModules } from 'node:module';
 import { Stream } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
 import { describe } from './capture.js';
 import { CaptureError, ErrorCode } from './errors.js';
+import { nodeRequire } from './node-require.js';
 
 type Test = (value: object) => boolean;
 const tag = (value: object) => Object.prototype.toString.call(value).slice(8, -1);
@@ -136,15 +136,13 @@ export function builtinExportOf(
 }
 
 function indexBuiltins(): Map<unknown, string> {
-  // any base resolves Node's builtins; import.meta.url is empty in a CommonJS bundle of this code
-  const require = createRequire(import.meta.url || pathToFileURL(`${process.cwd()}/`).href);
   const index = new Map<unknown, string>();
   // deprecated modules warn when loaded; internal ones (`_http_agent`) are never imported by users
   const skip = /^_|^(sys|punycode|constants|domain|test|test\/.*|sqlite|wasi|inspector\/promises)$/;
   for (const name of builtinModules) {
     if (skip.test(name)) continue;
     try {
-      const exports = require(`node:${name}`);
+      const exports = nodeRequire(`node:${name}`);
       if (!index.has(exports)) index.set(exports, `node:${name}`);
     } catch {
       // not loadable in this Node version or configuration
