@@ -86,9 +86,11 @@ export class PiscinaExecutor implements Executor {
       idleTimeout: options.idleTimeout,
       maxQueue: options.maxQueue,
       // between chunks a thread's event loop keeps running, as in any Node thread: timers and
-      // promises a function left behind go on (Piscina's default, 'sync', freezes them until the
-      // next chunk arrives, and never reports their rejections)
-      atomics: 'async',
+      // promises a function left behind go on (Piscina's default, 'sync', blocks the thread in
+      // Atomics.wait, which freezes them until the next chunk arrives and never reports their
+      // rejections). Chunks arrive as plain messages: 'async' (Atomics.waitAsync) keeps the loop
+      // running too, and measured no faster (bench one-call)
+      atomics: 'disabled',
       workerData: {
         cacheBytes: options.cacheBytes,
         maxTasks: options.maxTasksPerThread,

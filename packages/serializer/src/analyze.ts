@@ -2,6 +2,7 @@ import { type Node, Parser } from 'acorn';
 import { ancestor } from 'acorn-walk';
 import { analyze as analyzeScopes } from 'eslint-scope';
 import { BoundedCache } from './bounded-cache.js';
+import { definitionReadsScope } from './class-definition.js';
 import { CaptureError, ErrorCode } from './errors.js';
 
 /** What the serializer needs to know about one function's source. */
@@ -19,6 +20,8 @@ export interface Analysis {
   readonly memberOnly: ReadonlyMap<string, readonly MemberRead[]>;
   /** The function reads its own `this`: as the task, or captured by itself, it is called without one. */
   readonly usesOwnThis: boolean;
+  /** A class whose definition reads its captures: the worker defines it once they are bound. */
+  readonly definitionReadsScope: boolean;
   /**
    * Names that were vitest's import bindings (`__vite_ssr_import_0__.setTimeout` → `setTimeout`),
    * each with the binding it was read from: imports, not globals.
@@ -134,7 +137,16 @@ function analyzeExpression(start: string, source: string, path: string): Analysi
       'arrow functions share `arguments` with the code around them',
     );
   }
-  return { expression, free, ...readsOf(ast, through), usesOwnThis: usesOwnThis(ast), imported };
+  let root = (ast as any).body[0].expression;
+  if (root.type === 'ParenthesizedExpression') root = root.expression;
+  return {
+    expression,
+    free,
+    ...readsOf(ast, through),
+    usesOwnThis: usesOwnThis(ast),
+    definitionReadsScope: definitionReadsScope(root),
+    imported,
+  };
 }
 
 /** How each free name is read: only under `typeof`, or only as `name.prop`. */

@@ -4,5 +4,5 @@
 export { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 export { deserializeClosure } from './decode.js';
 export { buildError, ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
-export { hashFrame, parsePayload } from './payload.js';
+export { hashFrame } from './payload.js';
 export { checkSecret, type Secret, verifySignature } from './signature.js';

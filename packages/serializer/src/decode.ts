@@ -1,9 +1,16 @@
-import { Parser } from 'acorn';
+import type { Parser as AcornParser } from 'acorn';
 import { BoundedCache } from './bounded-cache.js';
+import { definitionReadsScope } from './class-definition.js';
 import { ErrorCode, PayloadError } from './errors.js';
 import { compilesCode, lookupGlobalPath } from './globals.js';
-import { toolchainHelper } from './helpers.js';
-import { type FunctionNode, hashFrame, type Payload, parsePayload, type Ref } from './payload.js';
+import {
+  type FunctionNode,
+  hashFrame,
+  type ParsedPayload,
+  type Payload,
+  type Ref,
+  readTrustedFrame,
+} from './payload.js';
 import { checkSecret, type Secret, verifySignature } from './signature.js';
 import { type DecodedValues, decodeValues, LATER } from './value-decode.js';
 import type { Members } from './value-format.js';
@@ -20,8 +27,28 @@ type Instance = {
 };
 /** Returns the bind function and a thunk that evaluates the node's source. */
 type Factory = (...helpers: unknown[]) => [Instance['bind'], () => Function];
-/** A compiled source, and what of it runs when it is rebuilt (a class's static code), if anything. */
-type Compiled = { factory: Factory; runsOnRebuild: string | undefined; deferred: boolean };
+/**
+ * A compiled source, and what of it runs when it is rebuilt (a class's static code), if anything:
+ * known once the source was parsed (`judged`), which a trusted payload's compilation skips.
+ */
+type Compiled = {
+  factory: Factory;
+  deferred: boolean;
+  judged: boolean;
+  runsOnRebuild?: string | undefined;
+};
+
+// What only untrusted input needs, loaded on its first arrival: a pool's threads start without them
+// (acorn and zod are most of the worker's code, and most of its start-up time).
+let parser: typeof AcornParser | undefined;
+let schema: typeof import('./payload-schema.js') | undefined;
+/** Compiler helpers (tslib's among them), loaded when a payload first names one. */
+let helpers: typeof import('./helpers.js') | undefined;
+
+async function loadChecks(): Promise<void> {
+  parser ??= (await import('acorn')).Parser;
+  schema ??= await import('./payload-schema.js');
+}
 
 /** Compiled sources: at most 500, and 16 MiB of source text. */
 const factories = new BoundedCache<string, Compiled>(500, 16 * 1024 * 1024);
@@ -52,7 +79,7 @@ export async function deserializeClosure(
   } = {},
 ): Promise<Function> {
   if (options.secret !== undefined) checkSecret(options.secret, 'secret');
-  const { body: header, values, buffers } = parsePayload(input, { hash: options.hash });
+  const { body: header, values, buffers } = await parse(input, options);
   if (options.secret !== undefined) {
     const frame = input instanceof Uint8Array;
     verifySignature(
@@ -64,6 +91,8 @@ export async function deserializeClosure(
     );
   }
   const trusted = options.trusted === true || options.secret !== undefined;
+  if (header.functions.some((node) => node.helpers.length > 0))
+    helpers ??= await import('./helpers.js');
   const instances = header.functions.map((node, i) => instantiate(node, `functions.${i}`, trusted));
   const modules = await Promise.all(header.modules.map((m, i) => importModule(m, `modules.${i}`)));
   let decoded: DecodedValues | undefined;
@@ -208,6 +237,25 @@ function applyMembers(fn: Function, members: Members): void {
 }
 
 /**
+ * The payload split into its parts: validated against the schema, unless it is a frame this
+ * process made (`trusted`, with no hash or secret to check).
+ */
+async function parse(
+  input: unknown,
+  options: { secret?: Secret; hash?: string; trusted?: boolean },
+): Promise<ParsedPayload> {
+  if (
+    input instanceof Uint8Array &&
+    options.trusted === true &&
+    options.hash === undefined &&
+    options.secret === undefined
+  )
+    return readTrustedFrame(input);
+  await loadChecks();
+  return schema!.parsePayload(input, { hash: options.hash });
+}
+
+/**
  * Compiles a function node once per distinct source and names; each call makes a fresh scope.
  * Compiler helpers are parameters, there from the start (a class's static block may call
  * `__name`); captured names are `var` bindings (no TDZ check on each read) filled in once every function exists, so
@@ -217,47 +265,45 @@ function instantiate(node: FunctionNode, field: string, trusted: boolean): Insta
   const key = `${node.name ?? ''};${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
   let compiled = factories.get(key);
   if (!compiled) {
-    const parsed = singleFunction(node.source, `${field}.source`);
-    const runsOnRebuild = staticCodeOf(parsed);
-    const deferred = node.names.length > 0 && definitionReadsScope(parsed);
+    // a trusted payload's source is its sender's analysis, compiled as it is (no parser loaded)
+    const parsed = trusted ? undefined : singleFunction(node.source, `${field}.source`);
     const { head, tail } = factoryParts(node);
     const body = `${head}${node.source}${tail}`;
     try {
       compiled = {
         factory: new Function(...node.helpers, body) as Factory,
-        runsOnRebuild,
-        deferred,
+        deferred:
+          node.names.length > 0 && (parsed ? definitionReadsScope(parsed) : node.deferred === true),
+        judged: false,
       };
     } catch (error) {
       throw compileError(error, field);
     }
+    if (parsed) judge(compiled, parsed);
     factories.set(key, compiled, key.length * 2);
   }
   // checked on every rebuild, the cached ones too: the same source may come trusted, then not
-  if (compiled.runsOnRebuild && !trusted) {
-    throw new PayloadError(
-      `Refused an unauthenticated closure payload: ${field}.source is a class whose definition runs code when it is rebuilt (${compiled.runsOnRebuild}). Sign it and pass the secret, or rebuild it where it was made. Nothing from it was run.`,
-      { field: `${field}.source` },
-    );
+  if (!trusted) {
+    if (!compiled.judged) judge(compiled, singleFunction(node.source, `${field}.source`));
+    if (compiled.runsOnRebuild) {
+      throw new PayloadError(
+        `Refused an unauthenticated closure payload: ${field}.source is a class whose definition runs code when it is rebuilt (${compiled.runsOnRebuild}). Sign it and pass the secret, or rebuild it where it was made. Nothing from it was run.`,
+        { field: `${field}.source` },
+      );
+    }
   }
-  const [bind, define] = compiled.factory(...node.helpers.map(toolchainHelper));
+  const [bind, define] = compiled.factory(
+    ...node.helpers.map((name) => helpers!.toolchainHelper(name)),
+  );
   return compiled.deferred
     ? { bind, fn: undefined, define: define as () => Function }
     : { bind, fn: define() };
 }
 
-/** A class whose definition evaluates expressions (its heritage, computed keys, static parts). */
-function definitionReadsScope(node: any): boolean {
-  return (
-    node.type === 'ClassExpression' &&
-    (node.superClass !== null ||
-      node.body.body.some(
-        (member: any) =>
-          member.computed ||
-          member.type === 'StaticBlock' ||
-          (member.type === 'PropertyDefinition' && member.static && member.value),
-      ))
-  );
+/** Records what of a parsed source runs when it is rebuilt: the check an untrusted payload gets. */
+function judge(compiled: Compiled, parsed: any): void {
+  compiled.runsOnRebuild = staticCodeOf(parsed);
+  compiled.judged = true;
 }
 
 /** The factory's body around a node's source (see `sourcePosition`, which depends on it). */
@@ -296,7 +342,7 @@ export function sourcePosition(node: FunctionNode): { line: number; column: numb
 function singleFunction(source: string, field: string): any {
   let outer: any;
   try {
-    outer = Parser.parseExpressionAt(source, 0, {
+    outer = parser!.parseExpressionAt(source, 0, {
       ecmaVersion: 'latest',
       sourceType: 'script',
       preserveParens: true,

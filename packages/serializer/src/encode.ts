@@ -16,7 +16,7 @@ import {
   type Ref,
   toFrame,
 } from './payload.js';
-import { type Binding, bindingsOf } from './scopes.js';
+import { type Binding, bindingsOf, scopeChecksOn } from './scopes.js';
 import { encodeValues } from './value-encode.js';
 import type { Members } from './value-format.js';
 import { builtinExportOf, builtinSpecifierOf } from './value-refusals.js';
@@ -138,15 +138,22 @@ export function encodeClosure(
   }
   const explicit =
     capture === undefined ? undefined : capture instanceof Capture ? capture : new Capture(capture);
+  const attached = attachedCapture(fn);
+  const rootEnv = explicit ? { ...attached?.env, ...explicit.env } : undefined;
+  const cache = options.cache ?? sharedCache;
+  const implicit = explicit?.implicit === true || attached?.implicit === true;
+  const last = implicit ? undefined : lastEncoded.get(fn);
+  if (last && isLast(last, cache, rootEnv ?? attached?.env, fn)) return last.encoded;
   const graph = new Graph();
-  graph.implicit = explicit?.implicit === true || attachedCapture(fn)?.implicit === true;
-  const rootEnv = explicit ? { ...attachedCapture(fn)?.env, ...explicit.env } : undefined;
+  graph.implicit = implicit;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
   graph.throwIfMissing();
-  const cache = options.cache ?? sharedCache;
   const key = primitivesKey(graph, root);
   const known = key === undefined ? undefined : cache.byPrimitives.get(key);
-  if (known) return known;
+  if (known) {
+    remember(fn, graph, cache, rootEnv ?? attached?.env, known);
+    return known;
+  }
   const walked = graph.walk.result();
   const { values, buffers } = encodeValues(walked, graph.envs, graph.members);
   const body: PayloadBody = {
@@ -167,8 +174,48 @@ export function encodeClosure(
     return { id: `${process.pid}:${++frameCount}`, frame, shared: walked.shared };
   }
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
-  if (key !== undefined) cache.byPrimitives.set(key, encoded);
+  if (key !== undefined) {
+    cache.byPrimitives.set(key, encoded);
+    remember(fn, graph, cache, rootEnv ?? attached?.env, encoded);
+  }
   return encoded;
+}
+
+/**
+ * The last payload of each function that travels alone (no other function, class or module; no
+ * properties of its own; no prototype to change) with only primitives captured: a call with the
+ * same function and equal captures gets it back without the graph (the `apply` loop's case).
+ */
+interface Last {
+  readonly cache: PayloadCache;
+  readonly env: Readonly<Env> | undefined;
+  readonly scopeChecks: boolean;
+  readonly encoded: EncodedClosure;
+}
+const lastEncoded = new WeakMap<Function, Last>();
+
+function remember(
+  fn: Function,
+  graph: Graph,
+  cache: PayloadCache,
+  env: Env | undefined,
+  encoded: EncodedClosure,
+): void {
+  if (graph.implicit || graph.nodes.length !== 1 || fn.prototype !== undefined) return;
+  lastEncoded.set(fn, { cache, env: env && { ...env }, scopeChecks: scopeChecksOn(), encoded });
+}
+
+function isLast(last: Last, cache: PayloadCache, env: Env | undefined, fn: Function): boolean {
+  if (last.cache !== cache || last.scopeChecks !== scopeChecksOn()) return false;
+  // a property added to the function since is a member that travels
+  if (Object.keys(fn).length > 0) return false;
+  if (env === undefined || last.env === undefined) return env === last.env;
+  let count = 0;
+  for (const name in env) {
+    if (!Object.hasOwn(last.env, name) || !Object.is(env[name], last.env[name])) return false;
+    count++;
+  }
+  return count === Object.keys(last.env).length;
 }
 
 /**
@@ -279,7 +326,13 @@ class Graph {
     const id = this.nodes.length;
     this.ids.set(fn, id);
     const name = typeof fn.name === 'string' && fn.name.length <= 200 ? { name: fn.name } : {};
-    const node: FunctionNode = { source: analysis.expression, ...name, names: [], helpers: [] };
+    const node: FunctionNode = {
+      source: analysis.expression,
+      ...name,
+      names: [],
+      helpers: [],
+      ...(analysis.definitionReadsScope ? { deferred: true as const } : {}),
+    };
     const values: Record<string, unknown> = {};
     const missing: string[] = [];
     this.nodes.push(node);

@@ -26,16 +26,15 @@ export {
   PayloadError,
 } from './errors.js';
 export {
-  bodySchema,
   frameToPayload,
   hashFrame,
   PAYLOAD_VERSION,
   type Payload,
   type PayloadBody,
-  parsePayload,
-  payloadSchema,
   payloadToFrame,
+  readTrustedFrame,
 } from './payload.js';
+export { bodySchema, parsePayload, payloadSchema } from './payload-schema.js';
 export { scopesAvailable, setScopeChecks } from './scopes.js';
 export {
   checkSecret,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { deserializeClosure } from './decode.js';
 import { serializeClosure } from './encode.js';
 import { ErrorCode, PayloadError } from './errors.js';
-import { type Payload, parsePayload } from './payload.js';
+import type { Payload } from './payload.js';
+import { parsePayload } from './payload-schema.js';
 import { rehash } from './test-helpers.js';
 
 const y = 2;
@@ -24,7 +25,7 @@ async function refusal(payload: unknown): Promise<PayloadError> {
 describe('payload validation', () => {
   it('carries a format, a version and a sha256 content hash', () => {
     const payload = valid();
-    expect(payload).toMatchObject({ format: 'closure-pool', version: 2 });
+    expect(payload).toMatchObject({ format: 'closure-pool', version: 3 });
     expect(payload.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(parsePayload(payload).body.functions).toHaveLength(1);
   });

@@ -6,6 +6,7 @@ import { registerClass } from './classes.js';
 import { deserializeClosure } from './decode.js';
 import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js';
 import { CaptureError, ErrorCode } from './errors.js';
+import { setScopeChecks } from './scopes.js';
 import { roundTrip } from './test-helpers.js';
 
 // bound only by the capture each test gives
@@ -389,6 +390,62 @@ describe('reusing payloads', () => {
     expect(read('1')).not.toBe(read(1));
     expect(read(1n)).not.toBe(read(1));
     expect(read(undefined)).not.toBe(read(null));
+  });
+
+  it('the same function with equal primitives again: the same payload, without building it again', async () => {
+    const cache = createPayloadCache(1024 * 1024);
+    const y = 2;
+    const times = (x: number) => x * y;
+    const first = encodeClosure(times, capture({ y }), { cache });
+    expect(encodeClosure(times, capture({ y }), { cache })).toBe(first);
+    // anything the payload depends on that differs makes a new one
+    const rebuilt = async (payload: { frame: Uint8Array }) =>
+      (await deserializeClosure(payload.frame)) as (x: number) => number;
+    expect(
+      await rebuilt(encodeClosure(times, capture({ y: 3 }), { cache })).then((f) => f(5)),
+    ).toBe(15);
+    const negative = encodeClosure(times, capture({ y: -0 }), { cache });
+    expect(negative).not.toBe(encodeClosure(times, capture({ y: 0 }), { cache }));
+    expect(Object.is((await rebuilt(negative))(1), -0)).toBe(true);
+    expect(encodeClosure(times, capture({ y: '2' }), { cache })).not.toBe(first);
+    expect(encodeClosure(times, capture({ y }), { cache: createPayloadCache(1024) })).not.toBe(
+      first,
+    );
+    expect(encodeClosure(times, capture({ y }), { cache })).toBe(first);
+    // a capture without the name is refused as before, not answered from the last payload
+    expect(() => encodeClosure(times, capture({}), { cache })).toThrow(CaptureError);
+  });
+
+  it('a property added to the function, or a capture attached again, is seen on the next call', async () => {
+    const cache = createPayloadCache(1024 * 1024);
+    const scale = (x: number) => x * k;
+    let k = 2;
+    const first = encodeClosure(scale, capture({ k }), { cache });
+    (scale as unknown as { unit: string }).unit = 'm';
+    const withMember = encodeClosure(scale, capture({ k }), { cache });
+    expect(withMember).not.toBe(first);
+    expect(((await deserializeClosure(withMember.frame)) as { unit?: string }).unit).toBe('m');
+    const attached = closure((x: number) => x + k, { k });
+    const before = encodeClosure(attached, undefined, { cache });
+    k = 5;
+    closure(attached, { k });
+    const after = encodeClosure(attached, undefined, { cache });
+    expect(after).not.toBe(before);
+    expect(((await deserializeClosure(after.frame)) as (x: number) => number)(1)).toBe(6);
+  });
+
+  it('a payload made with scope checks off is not reused once they are on', () => {
+    const cache = createPayloadCache(1024 * 1024);
+    // shadows the global: the worker would call its own setTimeout instead
+    const setTimeout = (run: () => void) => run();
+    const later = () => setTimeout(() => {});
+    setScopeChecks(false);
+    try {
+      encodeClosure(later, undefined, { cache });
+    } finally {
+      setScopeChecks(true);
+    }
+    expect(() => encodeClosure(later, undefined, { cache })).toThrow(/setTimeout/);
   });
 
   it('two captures of one size used in turn keep their frames', () => {

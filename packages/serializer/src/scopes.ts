@@ -31,6 +31,11 @@ export function setScopeChecks(on: boolean): void {
   enabled = on;
 }
 
+/** Whether reading scopes is on (whether or not the inspector is available). */
+export function scopeChecksOn(): boolean {
+  return enabled;
+}
+
 /** Whether scopes can be read here (and reading them is on). */
 export function scopesAvailable(): boolean {
   return enabled && connect() !== null;

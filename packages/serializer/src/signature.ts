@@ -1,8 +1,7 @@
 // Authenticating a payload that crosses a process or machine boundary: an HMAC-SHA256, with a
 // secret both sides share, over the payload's content hash (which covers everything else).
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
-import type { Payload } from './payload.js';
+import { crypto, type Payload } from './payload.js';
 
 export type Secret = string | Buffer;
 
@@ -52,7 +51,7 @@ export function verifySignature(
   }
   const expected = Buffer.from(hmac(payload.hash, secret), 'hex');
   const given = Buffer.from(payload.signature, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (given.length !== expected.length || !crypto().timingSafeEqual(given, expected)) {
     throw new PayloadError(
       'Refused a closure payload whose signature does not match: it was altered, or signed with another secret.',
       {
@@ -69,5 +68,5 @@ export function signatureFor(hash: string, secret: Secret): string {
 }
 
 function hmac(hash: string, secret: Secret): string {
-  return createHmac('sha256', secret).update(hash).digest('hex');
+  return crypto().createHmac('sha256', secret).update(hash).digest('hex');
 }

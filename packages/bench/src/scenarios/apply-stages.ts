@@ -1,0 +1,138 @@
+// Where one `apply` spends its time, stage by stage, so that a regression shows which stage moved:
+// the main thread's part (capture check, encode, reply), the encoding alone, the worker's part
+// (run a chunk of a cached closure; rebuild one), and the round trip through Piscina with
+// closure-pool's worker file, beside the same round trip with a plain worker file.
+import { Worker } from 'node:worker_threads';
+import { type ChunkReply, type ChunkTask, ClosurePool, type Executor } from '@closure-pool/core';
+import { encodeClosure } from '@closure-pool/serializer';
+import { Piscina } from 'piscina';
+import { piscinaWorker } from '../peers/peers.js';
+import type { Scenario } from '../scenario.js';
+import { interleave, time } from '../stats.js';
+
+/** closure-pool's worker file: dist/worker.cjs beside the package's entry. */
+const ourWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core'));
+
+const multiply = (a: number, b: number) => a * b;
+
+/** An executor that answers every chunk at once: what is left of `apply` is the main thread's. */
+const instant: Executor = {
+  concurrency: 1,
+  sharesMemory: true,
+  run: async () => ({ done: 1, values: [42], errors: [], elapsedMs: 0 }),
+  close: async () => {},
+  destroy: async () => {},
+};
+
+/**
+ * µs per chunk that the worker file's own handler takes in a thread, `n` in a row: of a cached
+ * closure, and of a closure it rebuilds each time (a new payload id; its source compiled once).
+ */
+function workerSide(task: ChunkTask, n: number): Promise<{ cached: number; rebuild: number }> {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const mod = require(workerData.file);
+    const runChunk = mod.default ?? mod;
+    (async () => {
+      const { task, n } = workerData;
+      await runChunk(task);
+      let started = performance.now();
+      for (let i = 0; i < n; i++) await runChunk(task);
+      const cached = ((performance.now() - started) * 1000) / n;
+      started = performance.now();
+      for (let i = 0; i < n; i++)
+        await runChunk({ ...task, payload: { ...task.payload, id: 'fresh:' + i } });
+      const rebuild = ((performance.now() - started) * 1000) / n;
+      parentPort.postMessage({ cached, rebuild });
+    })();`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { file: new URL(ourWorker).pathname, task, n },
+    });
+    worker.once('message', (result) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+export const applyStages: Scenario = {
+  id: 'apply-stages',
+  steps: ({ quick }) => (quick ? 5 : 15),
+  async run({ quick, tick }) {
+    const calls = 200;
+    const encoded = encodeClosure(multiply);
+    const task: ChunkTask = {
+      callId: 1,
+      payload: { id: encoded.id, frame: encoded.frame },
+      mode: 'spread',
+      start: 0,
+      items: [[6, 7]],
+      slot: 0,
+      stopOnError: true,
+    };
+    const mainOnly = new ClosurePool({ executor: instant });
+    const pool = new ClosurePool({ threads: 1 });
+    // one thread each, so that every round trip goes to a thread that has the closure
+    const oursRaw = new Piscina({
+      filename: ourWorker.href,
+      minThreads: 1,
+      maxThreads: 1,
+      atomics: 'disabled',
+    });
+    const plainRaw = new Piscina({
+      filename: piscinaWorker,
+      minThreads: 1,
+      maxThreads: 1,
+      atomics: 'disabled',
+    });
+    const perCall = (call: () => unknown) => async () =>
+      ((await time(async () => {
+        for (let i = 0; i < calls; i++) await call();
+      })) *
+        1000) /
+      calls;
+    const workerRuns: { cached: number; rebuild: number }[] = [];
+    try {
+      const results = await interleave(
+        {
+          'apply, end to end (1 thread)': perCall(() => pool.apply(multiply, [6, 7])),
+          'main thread: apply, answered at once': perCall(() => mainOnly.apply(multiply, [6, 7])),
+          'main thread: encodeClosure (same function)': perCall(() => encodeClosure(multiply)),
+          'round trip: Piscina, closure-pool worker file': perCall(
+            () => oursRaw.run(task) as Promise<ChunkReply>,
+          ),
+          'round trip: Piscina, plain worker file': perCall(() =>
+            plainRaw.run({ op: 'mul', x: 6, y: 7 }),
+          ),
+          'worker: run a chunk, closure cached': async () => {
+            workerRuns.push(await workerSide(task, 2000));
+            return workerRuns.at(-1)!.cached;
+          },
+          'worker: run a chunk, closure rebuilt (source compiled once)': async () =>
+            workerRuns.at(-1)!.rebuild,
+        },
+        { reps: quick ? 5 : 15, warmup: 1, tick },
+      );
+      const end = results['apply, end to end (1 thread)']!.median;
+      return {
+        title:
+          'Apply, stage by stage: where one call spends its time (µs per call; Piscina rows with atomics disabled, as closure-pool runs it)',
+        rows: Object.entries(results).map(([contender, stats]) => ({
+          contender,
+          stats,
+          unit: 'µs',
+          note: `${((100 * stats.median) / end).toFixed(0)}% of apply`,
+        })),
+        goals: [],
+        notes: [
+          'The hop between threads is the plain round trip; closure-pool adds the main thread row and the worker rows to it.',
+        ],
+      };
+    } finally {
+      await Promise.all([pool.close(), mainOnly.close(), oursRaw.destroy(), plainRaw.destroy()]);
+    }
+  },
+};
