@@ -3,7 +3,7 @@
 // (forged or oversized replies). Every attempt is refused with the documented error, nothing it
 // carries runs (a marker file the function would write stays absent), and no process crashes.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClosurePool, closure, moduleRef, TaskError } from '@closure-pool/core';
@@ -150,6 +150,28 @@ describe.skipIf(!hasRedis)('attacks on the cluster path', () => {
     expect(reply.refusal).toMatch(/hash does not match its content/);
     expect(existsSync(file)).toBe(false);
   });
+
+  // issue 21: the checks run on the cached path too. The payload is one this worker has fetched
+  // and run; a tampered job naming it is refused all the same, and the function does not run again
+  it.each<[string, (job: ChunkJob) => unknown]>([
+    ['tampered items', (job) => ({ ...job, items: encodeItems([2]) })],
+    ['no signature', ({ signature: _, ...job }) => job],
+    ['an expiry pushed later', (job) => ({ ...job, expires: job.expires + 1e9 })],
+  ])(
+    'a job with %s naming a payload the worker holds is refused; nothing runs',
+    async (_, tamper) => {
+      const file = join(dir, `cached-${Math.random()}`);
+      const first = await validJob(file);
+      expect((await inject(first, first.jobId)).body).toBeTypeOf('string');
+      expect(existsSync(file)).toBe(true);
+      rmSync(file);
+      const again = await validJob(file); // the same payload (same hash), a new signed job
+      expect(again.hash).toBe(first.hash);
+      const reply = await inject(tamper(again), again.jobId);
+      expect(reply.refusal).toMatch(/Refused: the \w+ .*Nothing from it was run/);
+      expect(existsSync(file)).toBe(false);
+    },
+  );
 
   it('a valid job runs: the tests above are refusals, not a worker that runs nothing', async () => {
     const file = join(dir, 'valid');

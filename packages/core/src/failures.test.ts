@@ -77,7 +77,8 @@ describe('an error thrown by fn', () => {
           { chunkSize: 1 },
         ),
       );
-      await sleep(100);
+      // a call behind it on the one thread: whatever of the failed call was still queued ran first
+      expect(await onePool.map((x: number) => x, [7])).toEqual([7]);
       expect(Atomics.load(counter, 0)).toBeLessThanOrEqual(3);
     } finally {
       await onePool.close();
@@ -125,10 +126,19 @@ describe('abort', () => {
   it('stops running items, rejects with signal.reason, removes its listener, and the pool keeps working', async () => {
     const controller = new AbortController();
     const reason = new Error('user cancelled');
-    const running = pool.map(() => spin(), range(4), capture({ spin }), {
-      signal: controller.signal,
-    });
-    setTimeout(() => controller.abort(reason), 100);
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const running = pool.map(
+      () => {
+        Atomics.add(started, 0, 1);
+        spin();
+      },
+      range(4),
+      capture({ spin, started }),
+      { signal: controller.signal, chunkSize: 1 },
+    );
+    // both threads are in a never-ending item: aborted now, not after some time
+    while (Atomics.load(started, 0) < 2) await sleep(5);
+    controller.abort(reason);
     expect(await failure(running)).toBe(reason);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     expect(await pool.map((x: number) => x * 2, range(4))).toEqual([0, 2, 4, 6]);
@@ -170,7 +180,8 @@ describe('abort', () => {
       }),
     );
     expect(error).toBe(reason);
-    await sleep(50);
+    // calls behind it on every thread: anything of the aborted call queued would have run first
+    await pool.map((x: number) => x, range(8), { chunkSize: 1 });
     expect(Atomics.load(counter, 0)).toBe(0);
   });
 });

@@ -148,12 +148,16 @@ describe('thread settings', () => {
     const starts: number[] = [];
     grow.on('threadStart', (id) => starts.push(id));
     try {
+      // running until the other call, on the new threads, has finished
+      const gate = new Int32Array(new SharedArrayBuffer(4));
       const slow = grow.map(
         async (x: number) => {
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          while (Atomics.load(gate, 0) === 0)
+            await new Promise((resolve) => setTimeout(resolve, 1));
           return x;
         },
         [1, 2],
+        capture({ gate }),
       );
       const resized = grow.resize(3);
       expect(grow.threads).toBe(3);
@@ -165,6 +169,7 @@ describe('thread settings', () => {
           chunkSize: 1,
         },
       );
+      Atomics.store(gate, 0, 1);
       expect(await slow).toEqual([1, 2]);
       await resized;
       expect(new Set(ids).size).toBeGreaterThan(1);

@@ -106,6 +106,41 @@ describe('map', () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
   });
 
+  // issue 21: periodic progress that ignored items still running went unnoticed
+  it('reports progress during a long chunk: its items count as they finish, before it ends', async () => {
+    const single = new ClosurePool({ threads: 1 });
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const seen: number[] = [];
+    try {
+      // item 2 waits for a progress report that counts items 0 and 1 (its own chunk's), and says
+      // whether it came; the wait is bounded so that the test fails instead of hanging
+      const results = await single.map(
+        (x: number) => {
+          if (x !== 2) return x;
+          const until = Date.now() + 20_000;
+          while (Atomics.load(gate, 0) === 0 && Date.now() < until) Atomics.wait(gate, 0, 0, 50);
+          return Atomics.load(gate, 0) === 1 ? 'reported' : 'not reported';
+        },
+        range(4),
+        capture({ gate }),
+        {
+          chunkSize: 4,
+          onProgress: ({ completed }) => {
+            seen.push(completed);
+            if (completed >= 2 && Atomics.load(gate, 0) === 0) {
+              Atomics.store(gate, 0, 1);
+              Atomics.notify(gate, 0);
+            }
+          },
+        },
+      );
+      expect(results).toEqual([0, 1, 'reported', 3]);
+      expect(seen.at(-1)).toBe(4);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('rejects with a CaptureError at the call site when a variable is not captured', async () => {
     const y = 2;
     await expect(pool.map((x: number) => x * y, [1])).rejects.toThrow(CaptureError);
@@ -165,18 +200,27 @@ describe('starmap and apply', () => {
 
 describe('imap and imapUnordered', () => {
   it('imap yields in input order as results are ready', async () => {
+    // item 0 ends last: it waits (its thread blocked) until the other four have ended, which the
+    // pool's second thread runs; no timing involved
+    const ended = new Int32Array(new SharedArrayBuffer(4 * 6));
     const out: number[] = [];
     for await (const v of pool.imap(
-      async (x: number) => {
-        await sleep((5 - x) * 10);
+      (x: number) => {
+        if (x === 0)
+          while (Atomics.load(ended, 0) < 4) Atomics.wait(ended, 0, Atomics.load(ended, 0), 50);
+        const order = Atomics.add(ended, 0, 1);
+        Atomics.store(ended, 1 + order, x);
+        Atomics.notify(ended, 0);
         return x;
       },
       range(5),
-      capture({ sleep }),
+      capture({ ended }),
       { chunkSize: 1 },
     ))
       out.push(v);
     expect(out).toEqual([0, 1, 2, 3, 4]);
+    // they did end out of order: item 0 last
+    expect(Array.from(ended.subarray(1))[4]).toBe(0);
   });
 
   it('imap reads an endless generator lazily and stops on break', async () => {
@@ -195,17 +239,24 @@ describe('imap and imapUnordered', () => {
   });
 
   it('imapUnordered yields in completion order', async () => {
+    // item 0 ends only once this side has received item 1
+    const received = new Int32Array(new SharedArrayBuffer(4));
     const out: number[] = [];
     for await (const v of pool.imapUnordered(
-      async (x: number) => {
-        await sleep(x === 0 ? 300 : 0);
+      (x: number) => {
+        if (x === 0) while (Atomics.load(received, 0) === 0) Atomics.wait(received, 0, 0, 50);
         return x;
       },
       [0, 1],
-      capture({ sleep }),
+      capture({ received }),
       { chunkSize: 1 },
-    ))
+    )) {
       out.push(v);
+      if (v === 1) {
+        Atomics.store(received, 0, 1);
+        Atomics.notify(received, 0);
+      }
+    }
     expect(out).toEqual([1, 0]);
   });
 
@@ -228,26 +279,46 @@ describe('imap and imapUnordered', () => {
 describe('lifecycle', () => {
   it('close() lets calls already made finish, then refuses new ones', async () => {
     const p = new ClosurePool({ threads: 2 });
+    // the items run until this side opens the gate, after close() was called
+    const gate = new Int32Array(new SharedArrayBuffer(8));
     const running = p.map(
-      async (x: number) => {
-        await sleep(100);
+      (x: number) => {
+        Atomics.add(gate, 1, 1);
+        while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0, 50);
         return x;
       },
       range(4),
-      capture({ sleep }),
+      capture({ gate }),
+      { chunkSize: 1 },
     );
-    await p.close();
-    expect(await running).toEqual(range(4));
+    let closed = false;
+    const closing = p.close().then(() => {
+      closed = true;
+    });
     await expect(p.map((x: number) => x, [1])).rejects.toThrow(PoolClosedError);
+    while (Atomics.load(gate, 1) === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false); // an item is running: close() waits for it
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    expect(await running).toEqual(range(4));
+    await closing;
+    expect(closed).toBe(true);
   });
 
   it('terminate() rejects calls in progress with PoolClosedError', async () => {
     const p = new ClosurePool({ threads: 1 });
-    const running = p.map(() => {
-      for (;;);
-    }, [1]);
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const running = p.map(
+      () => {
+        Atomics.store(started, 0, 1);
+        for (;;);
+      },
+      [1],
+      capture({ started }),
+    );
     const outcome = expect(running).rejects.toThrow(PoolClosedError);
-    await sleep(200);
+    // it is running (a condition, not a time)
+    while (Atomics.load(started, 0) === 0) await new Promise((resolve) => setImmediate(resolve));
     await p.terminate();
     await outcome;
   });

@@ -112,19 +112,31 @@ describe('errors a function leaves behind', () => {
     const single = new ClosurePool({ threads: 1 });
     single.on('error', onError);
     try {
-      await single.map(() => {
-        setTimeout(() => {
-          throw new TypeError('left behind');
-        }, 100);
-        return 1;
-      }, [1]);
+      // the timer throws once the later call has opened the gate (gate[0] 1), and says so (2)
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      await single.map(
+        () => {
+          const tick = () => {
+            if (Atomics.load(gate, 0) !== 1) return void setTimeout(tick, 1);
+            Atomics.store(gate, 0, 2);
+            throw new TypeError('left behind');
+          };
+          setTimeout(tick, 1);
+          return 1;
+        },
+        [1],
+        capture({ gate }),
+      );
       // a later call running on the same (only) thread while the timer fires
       const later = await single.map(
         async (x: number) => {
-          await new Promise((resolve) => setTimeout(resolve, 400));
+          if (x === 1) Atomics.store(gate, 0, 1);
+          while (Atomics.load(gate, 0) !== 2)
+            await new Promise((resolve) => setTimeout(resolve, 1));
           return x * 2;
         },
         [1, 2],
+        capture({ gate }),
         { chunkSize: 2 },
       );
       expect(later).toEqual([2, 4]);
@@ -167,13 +179,23 @@ describe('errors a function leaves behind', () => {
   });
 
   it('an error thrown by a timer while its call runs fails that call with it; the thread lives on', async () => {
+    // the item ends only after the timer has thrown (it says so first)
+    const thrown = new Int32Array(new SharedArrayBuffer(4));
     const error = await pool
-      .map(async () => {
-        setTimeout(() => {
-          throw new Error('late boom');
-        }, 1);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }, [1])
+      .map(
+        async () => {
+          setTimeout(() => {
+            Atomics.store(thrown, 0, 1);
+            throw new Error('late boom');
+          }, 1);
+          while (Atomics.load(thrown, 0) === 0)
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          // the thread's handler records the error as the throw unwinds: one more turn
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+        [1],
+        capture({ thrown }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StrayError);
     expect((error as StrayError).message).toMatch(/uncaughtException\): Error: late boom/);

@@ -2,13 +2,13 @@
 // the main thread's part (capture check, encode, reply), the encoding alone, the worker's part
 // (run a chunk of a cached closure; rebuild one), and the round trip through Piscina with
 // closure-pool's worker file, beside the same round trip with a plain worker file.
-import { Worker } from 'node:worker_threads';
 import { type ChunkReply, type ChunkTask, ClosurePool, type Executor } from '@closure-pool/core';
 import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
 import { piscinaWorker } from '../peers/peers.js';
 import type { Scenario } from '../scenario.js';
 import { interleave, time } from '../stats.js';
+import { measureInThread } from '../thread.js';
 
 /** closure-pool's worker file: dist/worker.cjs beside the package's entry. */
 const ourWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core'));
@@ -29,13 +29,13 @@ const instant: Executor = {
  * closure, and of a closure it rebuilds each time (a new payload id; its source compiled once).
  */
 function workerSide(task: ChunkTask, n: number): Promise<{ cached: number; rebuild: number }> {
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
+  return measureInThread(
+    `const { parentPort, workerData } = require('node:worker_threads');
     const mod = require(workerData.file);
     const runChunk = mod.default ?? mod;
     (async () => {
       const { task, n } = workerData;
-      await runChunk(task);
+      for (let i = 0; i < n; i++) await runChunk(task); // warm-up
       let started = performance.now();
       for (let i = 0; i < n; i++) await runChunk(task);
       const cached = ((performance.now() - started) * 1000) / n;
@@ -44,18 +44,9 @@ function workerSide(task: ChunkTask, n: number): Promise<{ cached: number; rebui
         await runChunk({ ...task, payload: { ...task.payload, id: 'fresh:' + i } });
       const rebuild = ((performance.now() - started) * 1000) / n;
       parentPort.postMessage({ cached, rebuild });
-    })();`;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, {
-      eval: true,
-      workerData: { file: new URL(ourWorker).pathname, task, n },
-    });
-    worker.once('message', (result) => {
-      resolve(result);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
+    })();`,
+    { file: new URL(ourWorker).pathname, task, n },
+  );
 }
 
 export const applyStages: Scenario = {
@@ -108,7 +99,7 @@ export const applyStages: Scenario = {
             plainRaw.run({ op: 'mul', x: 6, y: 7 }),
           ),
           'worker: run a chunk, closure cached': async () => {
-            workerRuns.push(await workerSide(task, 2000));
+            workerRuns.push(await workerSide(task, 5000));
             return workerRuns.at(-1)!.cached;
           },
           'worker: run a chunk, closure rebuilt (source compiled once)': async () =>

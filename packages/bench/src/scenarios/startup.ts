@@ -1,26 +1,20 @@
 // 5. Startup: a new pool to its first result, against raw piscina; and what of it is the worker
 // file's own loading (a new thread requiring it), the stage the worker's size decides.
-import { Worker } from 'node:worker_threads';
 import { ClosurePool } from '@closure-pool/core';
 import { newPiscina, piscinaWorker } from '../peers/peers.js';
 import { goal, type Scenario } from '../scenario.js';
 import { interleave, time } from '../stats.js';
+import { measureInThread } from '../thread.js';
 
 /** Milliseconds a new thread takes to require `file` (after Piscina's own thread code). */
 function loadTime(file: string): Promise<number> {
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
+  return measureInThread(
+    `const { parentPort, workerData } = require('node:worker_threads');
     const started = performance.now();
     require(workerData);
-    parentPort.postMessage(performance.now() - started);`;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: file });
-    worker.once('message', (ms: number) => {
-      resolve(ms);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
+    parentPort.postMessage(performance.now() - started);`,
+    file,
+  );
 }
 
 const ourWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core')).pathname;

@@ -1,0 +1,14 @@
+// A measurement taken inside a fresh worker thread: `source` (CommonJS, with `workerData`) posts one
+// message, which is the result; the thread is then stopped.
+import { Worker } from 'node:worker_threads';
+
+export function measureInThread<T>(source: string, workerData: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData });
+    worker.once('message', (result: T) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
