@@ -28,15 +28,17 @@ function loadedInThread(): Promise<{ files: string[]; builtins: string[] }> {
 }
 
 describe("a pool thread's start", () => {
-  it('the worker file leaves out the parser and the schema, which it loads only if asked to', () => {
+  it('the worker file leaves out the parser, the schema and tslib, which it loads only if asked to', () => {
     const bundle = readFileSync(findWorkerFile(), 'utf8');
     const has = (pattern: RegExp) => pattern.test(bundle);
     // loaded by name, on demand, from the package's dependencies
     expect(has(/(import|require)\("acorn"\)/)).toBe(true);
     expect(has(/(import|require)\("zod\/mini"\)/)).toBe(true);
+    expect(has(/require\("tslib"\)/)).toBe(true);
     // not bundled: acorn's own error text and zod's error class
     expect(has(/Unexpected token/)).toBe(false);
     expect(has(/\$ZodError/)).toBe(false);
+    expect(has(/__createBinding/)).toBe(false); // tslib's, loaded when a payload names a helper
     expect(bundle.length).toBeLessThan(80_000);
   });
 
@@ -45,8 +47,19 @@ describe("a pool thread's start", () => {
     expect(files.some((file) => /[\\/]acorn[\\/]/.test(file))).toBe(false);
     expect(files.some((file) => /[\\/]zod[\\/]/.test(file))).toBe(false);
     expect(builtins).not.toContain('NativeModule crypto');
+    expect(files.some((file) => /[\\/]tslib[\\/]/.test(file))).toBe(false);
     // the observation itself works: the thread has loaded its worker file and node:v8
     expect(files.some((file) => /worker\.cjs$/.test(file))).toBe(true);
     expect(builtins).toContain('NativeModule v8');
+  });
+
+  it('a function compiled by tsc gets its helper: tslib is loaded then, by name', async () => {
+    // what tsc writes for an async function below ES2017
+    const compiled = new Function(
+      'return function () { return __awaiter(this, void 0, void 0, function* () { return yield Promise.resolve(5); }); }',
+    )();
+    expect(await pool.apply(compiled, [])).toBe(5);
+    const { files } = await loadedInThread();
+    expect(files.some((file) => /[\\/]tslib[\\/]/.test(file))).toBe(true);
   });
 });
