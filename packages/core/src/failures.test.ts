@@ -130,7 +130,7 @@ describe('abort', () => {
     const running = pool.map(
       () => {
         Atomics.add(started, 0, 1);
-        spin();
+        return spin();
       },
       range(4),
       capture({ spin, started }),
