@@ -13,7 +13,11 @@ export function stats(samples: number[]): Stats {
   return { median, min: sorted[0]!, max: sorted.at(-1)!, samples };
 }
 
-/** Runs each contender once per round, in turn, after `warmup` rounds: noise hits all alike. */
+/**
+ * Runs each contender once per round, in turn, after `warmup` rounds: noise hits all alike. Each
+ * round starts with the next contender, so that none always runs first (after a pause, or right
+ * after the main-thread loop: on a shared VM, a thread that waited runs slower for a while).
+ */
 export async function interleave(
   contenders: Record<string, () => Promise<number>>,
   { reps, warmup, tick }: { reps: number; warmup: number; tick: () => void },
@@ -21,8 +25,10 @@ export async function interleave(
   const samples: Record<string, number[]> = Object.fromEntries(
     Object.keys(contenders).map((name) => [name, []]),
   );
+  const entries = Object.entries(contenders);
   for (let round = 0; round < warmup + reps; round++) {
-    for (const [name, measure] of Object.entries(contenders)) {
+    const first = round % entries.length;
+    for (const [name, measure] of [...entries.slice(first), ...entries.slice(0, first)]) {
       const value = await measure();
       if (round >= warmup) samples[name]!.push(value);
     }

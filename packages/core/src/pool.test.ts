@@ -21,6 +21,28 @@ describe('map', () => {
     expect(await pool.map((x: number) => x ** y, [1, 2, 3], capture({ y }))).toEqual([1, 4, 9]);
   });
 
+  it('gives results in input order when chunks end out of order', async () => {
+    // the first chunk ends last: it waits until the other nine have ended (on the second thread)
+    const ended = new Int32Array(new SharedArrayBuffer(4));
+    const results = await pool.map(
+      (x: number) => {
+        if (x < 10)
+          while (Atomics.load(ended, 0) < 9) Atomics.wait(ended, 0, Atomics.load(ended, 0), 50);
+        else if (x % 10 === 9) {
+          // the last item of its chunk
+          Atomics.add(ended, 0, 1);
+          Atomics.notify(ended, 0);
+        }
+        return x * 2;
+      },
+      range(100),
+      capture({ ended }),
+      { chunkSize: 10 },
+    );
+    expect(results).toEqual(range(100).map((x) => x * 2));
+    expect(Object.keys(results)).toHaveLength(100); // dense, not a sparse array
+  });
+
   it('runs off the main thread', async () => {
     const ids = await pool.map(() => readThreadId(), range(4), capture({ readThreadId }));
     for (const id of ids) expect(id).not.toBe(threadId);

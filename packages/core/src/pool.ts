@@ -438,17 +438,27 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
   ): Promise<unknown[]> {
     const runner = this.prepare(fn, items, mode, call)();
     const settle = call.options.settle === true;
-    const results: unknown[] = [];
+    // ranges come in completion order: kept, then laid out in input order at the end (writing
+    // each where it belongs as it came would make a large results array sparse, and slow)
+    const ranges: Range[] = [];
     try {
       for (let range = await runner.next(); range; range = await runner.next()) {
-        range.outcomes.forEach((outcome, i) => {
-          results[range!.start + i] = settle ? settled(outcome) : unwrap(outcome);
-        });
+        if (!settle) for (const outcome of range.outcomes) if (!outcome.ok) throw outcome.error;
+        ranges.push(range);
       }
-      return results;
     } finally {
       runner.dispose();
     }
+    ranges.sort((a, b) => a.start - b.start);
+    const results: unknown[] = [];
+    for (const range of ranges) {
+      // every item has its outcome once the call ends normally: a gap is a bug of ours
+      if (range.start !== results.length)
+        throw new Error(`closure-pool: items ${results.length}–${range.start - 1} have no outcome`);
+      for (const outcome of range.outcomes)
+        results.push(settle ? settled(outcome) : (outcome as { value: unknown }).value);
+    }
+    return results;
   }
 
   /**
