@@ -14,6 +14,15 @@ const secret = 'a test secret, at least 32 bytes long';
 const queue = 'closure-pool-test';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits for a condition (not a time); fails the test if it never comes true. */
+async function waitFor(condition: () => boolean | Promise<boolean>, limitMs = 20_000) {
+  const until = Date.now() + limitMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('the condition did not come true');
+    await sleep(20);
+  }
+}
+
 describe.skipIf(!hasRedis)('a map on two worker processes through BullMQ and Redis', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let workers: ChildProcess[] = [];
@@ -84,8 +93,7 @@ describe.skipIf(!hasRedis)('a map on two worker processes through BullMQ and Red
         .catch((e: unknown) => e as TaskError);
       expect(error).toBeInstanceOf(TaskError);
       expect(String((error as TaskError).message)).toMatch(/signature does not match/);
-      await sleep(100);
-      expect(stderr.join('')).toMatch(/refused job .*signature does not match/);
+      await waitFor(() => /refused job .*signature does not match/.test(stderr.join('')));
     } finally {
       await forger.close();
     }
@@ -107,19 +115,27 @@ describe.skipIf(!hasRedis)('a map on two worker processes through BullMQ and Red
         { chunkSize: 1, signal: controller.signal },
       );
       const reason = new Error('stop');
-      setTimeout(() => controller.abort(reason), 500);
-      await expect(running).rejects.toBe(reason);
-      await sleep(200);
       const q = new Queue(queue, { connection: connection() });
-      expect(await q.getWaitingCount()).toBe(0);
-      await q.close();
+      try {
+        // aborted while its jobs are running and others wait (a condition, not a time)
+        await waitFor(async () => (await q.getActiveCount()) > 0);
+        controller.abort(reason);
+        await expect(running).rejects.toBe(reason);
+        // removed, not run: each job takes 1 s, and the workers' slots are taken by running ones,
+        // so a job left waiting would still be there for most of a second
+        await waitFor(async () => (await q.getWaitingCount()) === 0, 900);
+      } finally {
+        await q.close();
+      }
     } finally {
       await busy.close();
     }
   });
 
   it('a worker process killed mid-map: its chunks are picked up by the other, no item lost', async () => {
-    await sleep(1_500); // the aborted jobs still running finish
+    // the aborted jobs still running finish first
+    const q = new Queue(queue, { connection: connection() });
+    await waitFor(async () => (await q.getActiveCount()) === 0);
     const running = pool.map(
       async (x: number) => {
         await sleep(300);
@@ -129,7 +145,9 @@ describe.skipIf(!hasRedis)('a map on two worker processes through BullMQ and Red
       capture({ sleep }),
       { chunkSize: 1 },
     );
-    await sleep(400);
+    // killed while both workers hold jobs of this map
+    await waitFor(async () => (await q.getActiveCount()) >= 2);
+    await q.close();
     workers[0]!.kill('SIGKILL');
     expect(await running).toEqual(Array.from({ length: 12 }, (_, i) => i * 10));
   });
