@@ -11,6 +11,7 @@ import {
   TaskError,
   WorkerCrashedError,
 } from '@closure-pool/core';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BullmqBackendOptions, bullmqBackend } from './backend.js';
@@ -19,6 +20,20 @@ import { redisAvailable, startRedis, startWorker } from './local-cluster.js';
 const hasRedis = redisAvailable();
 const secret = 'a test secret, at least 32 bytes long';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Until a job of `queue` runs on a worker: a fault injected then hits a map mid-way. */
+async function untilActive(port: number, queue: string): Promise<void> {
+  const q = new Queue(queue, { connection: { host: '127.0.0.1', port } });
+  try {
+    const until = Date.now() + 20_000;
+    while ((await q.getActiveCount()) === 0) {
+      if (Date.now() > until) throw new Error('no job of the map became active');
+      await sleep(20);
+    }
+  } finally {
+    await q.close();
+  }
+}
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let queues = 0;
 
@@ -91,7 +106,7 @@ describe.skipIf(!hasRedis)('Redis faults', () => {
         { chunkSize: 1 },
       )
       .catch((e: unknown) => e);
-    await sleep(300);
+    await untilActive(c.redis.port, c.queue);
     await c.redis.stop();
     const error = await running;
     expect(error).toBeInstanceOf(ExecutorUnavailableError);
@@ -113,9 +128,9 @@ describe.skipIf(!hasRedis)('Redis faults', () => {
       capture({ sleep }),
       { chunkSize: 2 },
     );
-    await sleep(300);
+    await untilActive(c.redis.port, c.queue);
     await c.redis.stop();
-    await sleep(500);
+    await sleep(500); // down for a while: part of the scenario
     c.redis = await startRedis(c.redis.port);
     expect(await running).toEqual(Array.from({ length: 60 }, (_, i) => i * 2));
   });
