@@ -2,12 +2,16 @@
 // processes: Redis down or restarted empty, payloads gone, workers killed by the function they run,
 // and the worker command's own manners. Nothing may hang; every item gets exactly one outcome.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   ClosurePool,
   capture,
   ExecutorUnavailableError,
+  moduleRef,
   TaskError,
   WorkerCrashedError,
 } from '@closure-pool/core';
@@ -152,18 +156,28 @@ describe.skipIf(!hasRedis)('worker processes lost', () => {
   it('a function that kills its own process: retried on other workers, then that item fails with WorkerCrashedError', async () => {
     const c = await cluster(3, ['--max-stalled', '1']);
     const pool = poolOn(c.redis.port, c.queue, { workerTimeout: 20_000 });
+    // item 2 kills its process only once the caller has the other three (which may share that
+    // process): the caller says so with a file, written from its progress report
+    const go = join(mkdtempSync(join(tmpdir(), 'closure-pool-kill-')), 'go');
+    const fs = moduleRef<typeof import('node:fs')>('node:fs');
     const results = await pool.map(
       async (x: number) => {
-        // the other items, which may share its process, end first: they are not lost with it
         if (x === 2) {
-          await sleep(500);
+          const until = Date.now() + 20_000;
+          while (!fs.existsSync(go) && Date.now() < until) await sleep(10);
           process.kill(process.pid, 'SIGKILL');
         }
         return x;
       },
       [0, 1, 2, 3],
-      capture({ sleep }),
-      { chunkSize: 1, settle: true },
+      capture({ sleep, fs, go }),
+      {
+        chunkSize: 1,
+        settle: true,
+        onProgress: ({ completed }) => {
+          if (completed >= 3) writeFileSync(go, '');
+        },
+      },
     );
     expect(results.map((r) => r.status)).toEqual([
       'fulfilled',
