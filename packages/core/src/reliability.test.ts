@@ -165,7 +165,8 @@ describe('abort storm', () => {
     }
     expect(aborted).toBeGreaterThan(0);
     for (const signal of signals) expect(getEventListeners(signal, 'abort')).toHaveLength(0);
-    await sleep(100); // the grace period of the last aborts
+    // the last aborted chunks have ended (or their threads were stopped after the grace period)
+    while (pool.stats().busyThreads > 0 || pool.stats().threads < threads) await sleep(5);
     expect(await allThreadsAlive(pool, threads)).toBe(true);
     expect(await pool.map((x: number) => x * 3, [1, 2, 3])).toEqual([3, 6, 9]);
   });
