@@ -80,3 +80,65 @@ describe('payload validation', () => {
     expect(error.message).toMatch(/native function Math\.nothing does not exist/);
   });
 });
+
+// A frame from another process passes its hash check when the sender computed the hash of bad
+// bytes: its layout is checked too, and a bad one is a PayloadError, never a RangeError or a read
+// past its end (cases found missing by mutating payload.ts, issue 21).
+describe('binary frames', () => {
+  const frameOf = (bytes: number[] | Buffer) => new Uint8Array(Buffer.from(bytes));
+  /** A frame: body length (uint32 LE), the body, then the data. */
+  const frame = (body: string, data: number[] = [], length = Buffer.byteLength(body)) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(length, 0);
+    return frameOf(Buffer.concat([head, Buffer.from(body), Buffer.from(data)]));
+  };
+  const validBody = () => {
+    const { hash: _, signature: _s, values: _v, ...body } = valid();
+    return JSON.stringify(body);
+  };
+  const refused = (bytes: Uint8Array) => {
+    let error: unknown;
+    try {
+      parsePayload(bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PayloadError);
+    expect((error as PayloadError).field).toBe('(frame)');
+    return (error as PayloadError).message;
+  };
+
+  it.each([
+    ['no room for the body length', frameOf([1, 0, 0])],
+    ['an empty frame', frameOf([])],
+    [
+      'a body longer than the frame',
+      () => frame(validBody(), [], Buffer.byteLength(validBody()) + 1),
+    ],
+  ])('%s is truncated', (_, make) => {
+    expect(refused(typeof make === 'function' ? make() : make)).toMatch(/the frame is truncated/);
+  });
+
+  it('a body that is not JSON is refused as such', () => {
+    expect(refused(frame('{not json'))).toMatch(/has a body that is not JSON/);
+    // four bytes are a whole length: an empty body, which is not JSON either
+    expect(refused(frameOf([0, 0, 0, 0]))).toMatch(/has a body that is not JSON/);
+  });
+
+  it('a body that lists more buffer bytes than the frame holds is refused', () => {
+    const body = JSON.parse(validBody());
+    const listing = (lengths: number[]) =>
+      frame(JSON.stringify({ ...body, buffers: lengths }), [1, 2, 3]);
+    expect(refused(listing([4]))).toMatch(/shorter than the buffers its body lists/);
+    expect(refused(listing([2, 2]))).toMatch(/shorter than the buffers its body lists/);
+    // exactly what it holds is fine: the buffers, then empty values
+    const parsed = parsePayload(listing([1, 2]));
+    expect(parsed.buffers.map((b) => [...b])).toEqual([[1], [2, 3]]);
+    expect(parsed.values.byteLength).toBe(0);
+  });
+
+  it('a body that takes the whole frame, with no data after it, is read', () => {
+    const body = JSON.parse(validBody());
+    expect(parsePayload(frame(JSON.stringify({ ...body, buffers: [] }))).values.byteLength).toBe(0);
+  });
+});
