@@ -7,7 +7,7 @@ import { capture, moduleRef } from './capture.js';
 import { deserializeClosure } from './decode.js';
 import { serializeClosure } from './encode.js';
 import { ErrorCode, PayloadError } from './errors.js';
-import type { Payload } from './payload.js';
+import { hashFrame, type Payload, payloadToFrame } from './payload.js';
 import { signPayload } from './signature.js';
 import { rehash as rehashed } from './test-helpers.js';
 
@@ -227,6 +227,36 @@ describe('nothing in a payload runs while it is rebuilt', () => {
     marker.ran = false;
     await expect(deserializeClosure(withSource(source))).rejects.toThrow(/runs code/);
     expect(marker.ran).toBe(false);
+  });
+
+  // issue 17 made a trusted payload compile without parsing; issue 21's mutants showed the order
+  // trusted-first untested: the cached compilation must still be judged for an untrusted payload
+  it('a class compiled first from a trusted frame is still refused when an untrusted payload names it', async () => {
+    const source = `class { static { globalThis.ran = ${Math.random()} !== 2 } }`;
+    const payload = withSource(source);
+    marker.ran = false;
+    await deserializeClosure(payloadToFrame(payload), { trusted: true });
+    expect(marker.ran).toBe(true); // trusted: compiled without a parse, and its static block ran
+    marker.ran = false;
+    await expect(deserializeClosure(payload)).rejects.toThrow(/runs code when it is rebuilt/);
+    expect(marker.ran).toBe(false);
+  });
+
+  it('a frame given with a hash or a secret is checked, trusted or not', async () => {
+    const frame = payloadToFrame(withSource('(x) => x'));
+    const secret = 'a shared secret of at least 32 bytes';
+    for (const trusted of [false, true]) {
+      await expect(deserializeClosure(frame, { trusted, hash: 'f'.repeat(64) })).rejects.toThrow(
+        /hash does not match/,
+      );
+      await expect(
+        deserializeClosure(frame, { trusted, secret, signature: '0'.repeat(64) }),
+      ).rejects.toThrow(/signature does not match/);
+    }
+    // and the right hash is accepted: the refusals above are about the hash
+    expect(await deserializeClosure(frame, { trusted: true, hash: hashFrame(frame) })).toBeTypeOf(
+      'function',
+    );
   });
 
   it("esbuild's keepNames static block is not code of the payload's", async () => {
