@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullmqBackend } from './backend.js';
 import { redisAvailable, startRedis, startWorker } from './local-cluster.js';
+import { waitFor } from './testing/wait-for.js';
 
 // .ci/run installs Debian's redis-server; without it (a developer machine) these are skipped.
 const hasRedis = redisAvailable();
@@ -13,15 +14,6 @@ if (!hasRedis && process.env.CI)
 const secret = 'a test secret, at least 32 bytes long';
 const queue = 'closure-pool-test';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits for a condition (not a time); fails the test if it never comes true. */
-async function waitFor(condition: () => boolean | Promise<boolean>, limitMs = 20_000) {
-  const until = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('the condition did not come true');
-    await sleep(20);
-  }
-}
 
 describe.skipIf(!hasRedis)('a map on two worker processes through BullMQ and Redis', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;

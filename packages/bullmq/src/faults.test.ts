@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BullmqBackendOptions, bullmqBackend } from './backend.js';
 import { redisAvailable, startRedis, startWorker } from './local-cluster.js';
+import { waitFor } from './testing/wait-for.js';
 
 const hasRedis = redisAvailable();
 const secret = 'a test secret, at least 32 bytes long';
@@ -29,11 +30,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function untilActive(port: number, queue: string): Promise<void> {
   const q = new Queue(queue, { connection: { host: '127.0.0.1', port } });
   try {
-    const until = Date.now() + 20_000;
-    while ((await q.getActiveCount()) === 0) {
-      if (Date.now() > until) throw new Error('no job of the map became active');
-      await sleep(20);
-    }
+    await waitFor(
+      async () => (await q.getActiveCount()) > 0,
+      20_000,
+      'no job of the map became active',
+    );
   } finally {
     await q.close();
   }

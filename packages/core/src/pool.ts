@@ -456,7 +456,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       if (range.start !== results.length)
         throw new Error(`closure-pool: items ${results.length}–${range.start - 1} have no outcome`);
       for (const outcome of range.outcomes)
-        results.push(settle ? settled(outcome) : (outcome as { value: unknown }).value);
+        results.push(settle ? settled(outcome) : unwrap(outcome));
     }
     return results;
   }

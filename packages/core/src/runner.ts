@@ -4,7 +4,7 @@ import { deserialize } from 'node:v8';
 import {
   type Capture,
   ErrorCode,
-  parsePayload,
+  readTrustedFrame,
   scriptName,
   sourcePosition,
 } from '@closure-pool/serializer';
@@ -458,7 +458,7 @@ export class ChunkRunner {
   private failLoad(chunk: Chunk): void {
     let modules = '';
     try {
-      const urls = parsePayload(this.spec.payload.frame).body.modules.map((m) => m.url);
+      const urls = readTrustedFrame(this.spec.payload.frame).body.modules.map((m) => m.url);
       if (urls.length > 0) modules = ` (importing ${urls.join(', ')})`;
     } catch {
       // the frame is this process's own: it parses
@@ -522,7 +522,7 @@ function originsOf(payload: PayloadHandle, origin: CallOrigin): Origins {
 }
 
 function findOrigins(payload: PayloadHandle, { fn, capture }: CallOrigin): Origins {
-  const { body } = parsePayload(payload.frame);
+  const { body } = readTrustedFrame(payload.frame);
   const origins = new Map<string, { fn: Function; line: number; column: number }>();
   const add = (node: (typeof body.functions)[number], f: Function) =>
     origins.set(scriptName(node), { fn: f, ...sourcePosition(node) });

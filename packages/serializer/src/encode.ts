@@ -142,8 +142,10 @@ export function encodeClosure(
   const rootEnv = explicit ? { ...attached?.env, ...explicit.env } : undefined;
   const cache = options.cache ?? sharedCache;
   const implicit = explicit?.implicit === true || attached?.implicit === true;
+  // the capture the root function binds its names from: the call's, or the one attached to it
+  const env = rootEnv ?? attached?.env;
   const last = implicit ? undefined : lastEncoded.get(fn);
-  if (last && isLast(last, cache, rootEnv ?? attached?.env, fn)) return last.encoded;
+  if (last && isLast(last, cache, env, fn)) return last.encoded;
   const graph = new Graph();
   graph.implicit = implicit;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
@@ -151,7 +153,7 @@ export function encodeClosure(
   const key = primitivesKey(graph, root);
   const known = key === undefined ? undefined : cache.byPrimitives.get(key);
   if (known) {
-    remember(fn, graph, cache, rootEnv ?? attached?.env, known);
+    remember(fn, graph, cache, env, known);
     return known;
   }
   const walked = graph.walk.result();
@@ -176,7 +178,7 @@ export function encodeClosure(
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
   if (key !== undefined) {
     cache.byPrimitives.set(key, encoded);
-    remember(fn, graph, cache, rootEnv ?? attached?.env, encoded);
+    remember(fn, graph, cache, env, encoded);
   }
   return encoded;
 }

@@ -1,8 +1,7 @@
 // The payload's binary frame: made, split and hashed without its schema (payload-schema.ts), which
 // only untrusted input needs: a pool's own threads read their main thread's frames without loading zod.
-import type * as Crypto from 'node:crypto';
 import { PayloadError } from './errors.js';
-import { nodeRequire } from './node-require.js';
+import { crypto } from './node-require.js';
 import type { FunctionNode, Payload, PayloadBody, Ref } from './payload-schema.js';
 
 export type { FunctionNode, Payload, PayloadBody, Ref };
@@ -35,9 +34,6 @@ export function toFrame(bodyJson: string, data: readonly Uint8Array[]): Uint8Arr
   }
   return frame;
 }
-
-/** node:crypto, loaded when first needed: 4 ms of a thread's start that a pool's own frames never need. */
-export const crypto = (): typeof Crypto => nodeRequire('node:crypto');
 
 const hashes = new WeakMap<Uint8Array, string>();
 

@@ -1,7 +1,8 @@
 // Authenticating a payload that crosses a process or machine boundary: an HMAC-SHA256, with a
 // secret both sides share, over the payload's content hash (which covers everything else).
 import { ClosurePoolError, ErrorCode, PayloadError } from './errors.js';
-import { crypto, type Payload } from './payload.js';
+import { crypto } from './node-require.js';
+import type { Payload } from './payload.js';
 
 export type Secret = string | Buffer;
 

@@ -4,6 +4,9 @@ import workerpool from 'workerpool';
 
 export const piscinaWorker = new URL('./piscina-worker.cjs', import.meta.url).href;
 
+/** closure-pool's own worker file (dist/worker.cjs beside the package's entry), for stage rows. */
+export const closurePoolWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core'));
+
 export function newPiscina(threads: number): Piscina {
   return new Piscina({ filename: piscinaWorker, minThreads: threads, maxThreads: threads });
 }

@@ -5,13 +5,10 @@
 import { type ChunkReply, type ChunkTask, ClosurePool, type Executor } from '@closure-pool/core';
 import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
-import { piscinaWorker } from '../peers/peers.js';
+import { closurePoolWorker, piscinaWorker } from '../peers/peers.js';
 import type { Scenario } from '../scenario.js';
 import { interleave, stats, time } from '../stats.js';
 import { measureInThread } from '../thread.js';
-
-/** closure-pool's worker file: dist/worker.cjs beside the package's entry. */
-const ourWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core'));
 
 const multiply = (a: number, b: number) => a * b;
 
@@ -45,7 +42,7 @@ function workerSide(task: ChunkTask, n: number): Promise<{ cached: number; rebui
       const rebuild = ((performance.now() - started) * 1000) / n;
       parentPort.postMessage({ cached, rebuild });
     })();`,
-    { file: new URL(ourWorker).pathname, task, n },
+    { file: closurePoolWorker.pathname, task, n },
   );
 }
 
@@ -68,7 +65,7 @@ export const applyStages: Scenario = {
     const pool = new ClosurePool({ threads: 1 });
     // one thread each, so that every round trip goes to a thread that has the closure
     const oursRaw = new Piscina({
-      filename: ourWorker.href,
+      filename: closurePoolWorker.href,
       minThreads: 1,
       maxThreads: 1,
       atomics: 'disabled',

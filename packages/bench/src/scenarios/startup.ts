@@ -1,7 +1,7 @@
 // 5. Startup: a new pool to its first result, against raw piscina; and what of it is the worker
 // file's own loading (a new thread requiring it), the stage the worker's size decides.
 import { ClosurePool } from '@closure-pool/core';
-import { newPiscina, piscinaWorker } from '../peers/peers.js';
+import { closurePoolWorker, newPiscina, piscinaWorker } from '../peers/peers.js';
 import { goal, type Scenario } from '../scenario.js';
 import { interleave, time } from '../stats.js';
 import { measureInThread } from '../thread.js';
@@ -16,8 +16,6 @@ function loadTime(file: string): Promise<number> {
     file,
   );
 }
-
-const ourWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core')).pathname;
 
 export const startup: Scenario = {
   id: 'startup',
@@ -37,7 +35,8 @@ export const startup: Scenario = {
           await piscina.destroy();
           return ms;
         },
-        'stage: a new thread loads closure-pool’s worker file': () => loadTime(ourWorker),
+        'stage: a new thread loads closure-pool’s worker file': () =>
+          loadTime(closurePoolWorker.pathname),
         'stage: a new thread loads the peer’s worker file': () =>
           loadTime(new URL(piscinaWorker).pathname),
       },
