@@ -61,3 +61,143 @@ describe('ChunkSource', () => {
     );
   });
 });
+
+describe('edges', () => {
+  it('four chunks per thread, rounded up; Maps and strings', () => {
+    expect(fixedChunkSize(9, 2)).toBe(2);
+    expect(fixedChunkSize(8, 2)).toBe(1);
+    expect(fixedChunkSize(17, 1)).toBe(5);
+    expect(knownLength(new Map([[1, 2]]))).toBe(1);
+    expect(knownLength(new DataView(new ArrayBuffer(4)) as never)).toBeUndefined();
+    expect(knownLength('abc')).toBeUndefined();
+  });
+
+  it('adaptive sizes aim at 25 ms a chunk, and ignore a chunk of no items', () => {
+    const size = new AdaptiveChunkSize();
+    size.record(0, 1_000);
+    expect(size.current).toBe(1);
+    size.record(1, 5); // 5 ms an item: 5 items make 25 ms
+    expect(size.current).toBe(5);
+    size.record(5, 5); // 1 ms an item: 25, within eightfold of 5 (40)
+    expect(size.current).toBe(25);
+    size.record(25, 25 * 2); // 2 ms an item: 12.5 → 13, above half of 25
+    expect(size.current).toBe(13);
+    size.record(13, 13 * 100); // 100 ms an item: would be 0, halving gives 7
+    expect(size.current).toBe(7);
+    size.record(7, 0); // no time at all counts as 1 µs an item: eightfold
+    expect(size.current).toBe(56);
+    size.record(1, -5);
+    expect(size.current).toBe(448);
+  });
+
+  it("an input's error comes after the items read before it, then again on each call", async () => {
+    const failure = new Error('input broke');
+    const source = new ChunkSource(
+      (function* () {
+        yield 1;
+        yield 2;
+        throw failure;
+      })(),
+      () => 5,
+    );
+    expect(await source.next()).toEqual({ start: 0, items: [1, 2] });
+    await expect(source.next()).rejects.toBe(failure);
+    await expect(source.next()).rejects.toBe(failure);
+  });
+
+  it('an error before any item is thrown at once, then the source is done', async () => {
+    const failure = new Error('at once');
+    const source = new ChunkSource(
+      {
+        [Symbol.iterator]: () => ({
+          next: () => {
+            throw failure;
+          },
+        }),
+      },
+      () => 2,
+    );
+    await expect(source.next()).rejects.toBe(failure);
+    expect(await source.next()).toBeUndefined();
+  });
+
+  it('an async input that rejects mid-chunk keeps the items before it', async () => {
+    const source = new ChunkSource(
+      (async function* () {
+        yield 'a';
+        throw new Error('async broke');
+      })(),
+      () => 3,
+    );
+    expect(await source.next()).toEqual({ start: 0, items: ['a'] });
+    await expect(source.next()).rejects.toThrow('async broke');
+  });
+
+  it('the size is asked for each chunk', async () => {
+    const sizes = [1, 3, 2];
+    const source = new ChunkSource([1, 2, 3, 4, 5, 6, 7], () => sizes.shift() ?? 10);
+    const chunks = [];
+    for (let chunk = await source.next(); chunk; chunk = await source.next()) chunks.push(chunk);
+    expect(chunks).toEqual([
+      { start: 0, items: [1] },
+      { start: 1, items: [2, 3, 4] },
+      { start: 4, items: [5, 6] },
+      { start: 6, items: [7] },
+    ]);
+  });
+
+  it("close() lets the input's generator run its finally block, once", async () => {
+    let finished = 0;
+    const source = new ChunkSource(
+      (function* () {
+        try {
+          for (;;) yield 0;
+        } finally {
+          finished++;
+        }
+      })(),
+      () => 2,
+    );
+    await source.next();
+    await source.close();
+    await source.close();
+    expect(finished).toBe(1);
+    expect(await source.next()).toBeUndefined();
+  });
+
+  it('close() of an input that ended, or has no return(), does nothing', async () => {
+    let returned = 0;
+    const ended = new ChunkSource(
+      {
+        [Symbol.iterator]: () => ({
+          next: () => ({ done: true as const, value: undefined }),
+          return: () => {
+            returned++;
+            return { done: true as const, value: undefined };
+          },
+        }),
+      },
+      () => 2,
+    );
+    expect(await ended.next()).toBeUndefined();
+    await ended.close();
+    expect(returned).toBe(0);
+    const bare = new ChunkSource(
+      { [Symbol.iterator]: () => ({ next: () => ({ done: false, value: 1 }) }) },
+      () => 1,
+    );
+    await expect(bare.close()).resolves.toBeUndefined();
+  });
+
+  it.each([
+    [null, 'null'],
+    [undefined, 'undefined (undefined)'],
+    [42, '42 (number)'],
+    [{}, 'an object without [Symbol.iterator]'],
+    [{ [Symbol.iterator]: 5 }, 'an object without [Symbol.iterator]'],
+  ])('refuses %s, saying what it got', (items, got) => {
+    expect(() => new ChunkSource(items as never, () => 1)).toThrow(
+      `Expected the items to be an iterable or async iterable (an array, a generator, a Set…), got ${got}.`,
+    );
+  });
+});

@@ -42,12 +42,13 @@ const ERROR = 7;
 /** Too large for the log: the value is in the reply's `overflow`. */
 const IN_REPLY = 8;
 
-export function createResultLog(): SharedArrayBuffer {
+/** A log that grows up to `maxBytes` (`maxLogBytes`; smaller in tests). */
+export function createResultLog(maxBytes = maxLogBytes): SharedArrayBuffer {
   const Shared = SharedArrayBuffer as new (
     length: number,
     options: { maxByteLength: number },
   ) => SharedArrayBuffer;
-  return new Shared(initialLogBytes, { maxByteLength: maxLogBytes });
+  return new Shared(Math.min(initialLogBytes, maxBytes), { maxByteLength: maxBytes });
 }
 
 /** [worker] Writes one chunk's outcomes, by position. */
@@ -106,8 +107,9 @@ export class ResultWriter {
   /** Grows the log to hold `bytes`; false past its limit. */
   private fit(bytes: number): boolean {
     if (bytes <= this.log.byteLength) return true;
-    if (bytes > maxLogBytes) return false;
-    call(grow!, this.log, Math.min(maxLogBytes, Math.max(bytes, this.log.byteLength * 2)));
+    const limit = (this.log as unknown as { maxByteLength: number }).maxByteLength;
+    if (bytes > limit) return false;
+    call(grow!, this.log, Math.min(limit, Math.max(bytes, this.log.byteLength * 2)));
     return true;
   }
 }

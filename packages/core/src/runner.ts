@@ -523,9 +523,9 @@ function originsOf(payload: PayloadHandle, origin: CallOrigin): Origins {
 
 function findOrigins(payload: PayloadHandle, { fn, capture }: CallOrigin): Origins {
   const { body } = readTrustedFrame(payload.frame);
-  const origins = new Map<string, { fn: Function; line: number; column: number }>();
+  const origins = new Map<string, { fn: Function; source: string; line: number; column: number }>();
   const add = (node: (typeof body.functions)[number], f: Function) =>
-    origins.set(scriptName(node), { fn: f, ...sourcePosition(node) });
+    origins.set(scriptName(node), { fn: f, source: node.source, ...sourcePosition(node) });
   if ('fn' in body.root) add(body.functions[body.root.fn]!, fn);
   const captured = Object.values(capture?.env ?? {}).filter(
     (v): v is Function => typeof v === 'function',

@@ -7,7 +7,7 @@
 import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 
-/** Where a function's source starts: its script's URL, 0-based line and column. */
+/** Where a function's text (`fn.toString()`) starts: its script's URL, 0-based line and column. */
 interface Location {
   readonly url: string;
   readonly line: number;
@@ -16,9 +16,12 @@ interface Location {
 
 /**
  * The functions of one call whose frames can be moved, by the script name their frames show, with
- * where their source starts in that script (1-based line, 0-based column).
+ * their payload source and where it starts in that script (1-based line, 0-based column).
  */
-export type Origins = ReadonlyMap<string, { fn: Function; line: number; column: number }>;
+export type Origins = ReadonlyMap<
+  string,
+  { fn: Function; source: string; line: number; column: number }
+>;
 
 let session: Session | undefined;
 const scriptUrls = new Map<string, string>();
@@ -71,13 +74,57 @@ function locate(fn: Function): Location | undefined {
         post('Debugger.disable');
       }
       const url = scriptUrls.get(at.scriptId);
-      if (url) found = { url, line: at.lineNumber, column: at.columnNumber };
+      // V8 places a function at its parameters (or a class at its constructor's), not where its
+      // text starts: the text is found in the script, at or before that place
+      const start = url ? textStart(at, source) : undefined;
+      if (url && start) found = { url, ...start };
     }
   } catch {
     found = undefined; // no inspector here (or it is busy): frames stay as they are
   }
   locations.set(source, found ?? null);
   return found;
+}
+
+/** Where `text` starts in the script V8 says holds a place inside it (0-based line and column). */
+function textStart(
+  at: { scriptId: string; lineNumber: number; columnNumber: number },
+  text: string,
+): { line: number; column: number } | undefined {
+  post('Debugger.enable');
+  let script: string;
+  try {
+    script = post<{ scriptSource: string }>('Debugger.getScriptSource', {
+      scriptId: at.scriptId,
+    }).scriptSource;
+  } finally {
+    post('Debugger.disable');
+  }
+  const lines = script.split('\n');
+  let offset = at.columnNumber;
+  for (let i = 0; i < at.lineNumber; i++) offset += lines[i]!.length + 1;
+  const index = script.lastIndexOf(text, offset);
+  if (index < 0 || index + text.length < offset) return undefined;
+  const before = script.slice(0, index).split('\n');
+  return { line: before.length - 1, column: before.at(-1)!.length };
+}
+
+/**
+ * The index in a function's text of a column on its payload source's first line, which wraps the
+ * text (`(…)`) or, for a method, renames its key (`({ m(x) {…} }).m`): matched from the end of
+ * the line, which both share. A column in the wrapping maps to the text's start.
+ */
+function textColumn(source: string, text: string, column: number): number {
+  const inner = source.endsWith(' }).m') ? source.slice(0, -5) : source.slice(0, -1);
+  const sourceLine = inner.split('\n')[0]!;
+  const textLine = text.split('\n')[0]!;
+  let shared = 0;
+  while (
+    shared < Math.min(sourceLine.length, textLine.length) &&
+    sourceLine[sourceLine.length - 1 - shared] === textLine[textLine.length - 1 - shared]
+  )
+    shared++;
+  return Math.max(0, column - (sourceLine.length - shared)) + (textLine.length - shared);
 }
 
 const frame = /(closure-pool:\/\/\/[^:)\s]+\.js):(\d+):(\d+)/g;
@@ -90,11 +137,19 @@ export function userStack(stack: string, origins: Origins): string {
     if (!origin || !at) return whole;
     const inSource = Number(line) - origin.line;
     if (inSource < 0) return whole;
-    const col = Number(column) - 1 - (inSource === 0 ? origin.column : 0);
+    const col = Number(column) - 1;
     let position = {
       url: at.url,
       line: at.line + inSource,
-      column: inSource === 0 ? at.column + col : col,
+      column:
+        inSource === 0
+          ? at.column +
+            textColumn(
+              origin.source,
+              Function.prototype.toString.call(origin.fn),
+              col - origin.column,
+            )
+          : col,
     };
     const map = safely(() => findSourceMap(at.url));
     const original = map && safely(() => map.findEntry(position.line, position.column));

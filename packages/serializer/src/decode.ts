@@ -378,7 +378,8 @@ function staticCodeOf(node: any): string | undefined {
   if (node.type !== 'ClassExpression') return undefined;
   if (node.superClass && node.superClass.type !== 'Identifier') return 'an `extends` expression';
   for (const member of node.body.body) {
-    if (member.type === 'StaticBlock' && !namesItself(member)) return 'a static block';
+    if (member.type === 'StaticBlock' && member.body.length > 0 && !namesItself(member))
+      return 'a static block';
     if (member.computed && member.key.type !== 'Literal') return 'a computed key';
     if (
       member.type === 'PropertyDefinition' &&
@@ -398,7 +399,7 @@ function staticCodeOf(node: any): string | undefined {
  */
 function namesItself(block: any): boolean {
   const [statement, ...rest] = block.body;
-  const call = statement?.expression;
+  const call = statement.expression;
   return (
     rest.length === 0 &&
     statement.type === 'ExpressionStatement' &&

@@ -110,3 +110,125 @@ describe('what each kind of missing name is called, and its fix', () => {
     expect(error.path).toBe('fn');
   });
 });
+
+describe('the patterns, at their edges', () => {
+  const hint = (name: string, m: Partial<Missing> = {}) => message({ names: [name], ...m });
+
+  it.each(['require', 'module', 'exports', '__dirname', '__filename', '__require'])(
+    "CommonJS's %s",
+    (name) => {
+      const text = hint(name);
+      expect(text).toContain(`(\`${name}\` is CommonJS's own, one per module file;`);
+      expect(text).toMatch(
+        name === '__dirname' || name === '__filename'
+          ? new RegExp(`Fix: capture the path itself: capture\\(\\{ ${name} \\}\\)$`)
+          : /Fix: capture the module instead of requiring it/,
+      );
+    },
+  );
+
+  it("babel's second `_this`", () => {
+    expect(hint('_this2')).toMatch(/^ {2}fn uses _this2 \(`this`, as babel or SWC renames it\)/m);
+    expect(hint('_this3')).not.toMatch(/as babel or SWC renames it/);
+  });
+
+  it.each([
+    ['__vi_import_0__', true],
+    ['__vite_ssr_import_12__', true],
+    ['__vite_ssr_import_a__', false],
+    ['__vite_ssr_import___', false],
+    ['x__vite_ssr_import_1__', false],
+    ['__vite_ssr_import_1__x', false],
+    ['__vite_import_1__', false],
+  ])('vitest import %s: %s', (name, renamed) => {
+    expect(/how vitest renames an import/.test(hint(name))).toBe(renamed);
+  });
+
+  it.each([
+    ['_ref', true],
+    ['_ref12', true],
+    ['_marked', true],
+    ['_excluded2', true],
+    ['_templateObject', true],
+    ['_callee3', true],
+    ['_x', true],
+    ['_x4', true],
+    ['_asyncIterator', true],
+    ['a_ref', false],
+    ['_refs', false],
+    ['_callees', false],
+    ['_xy', false],
+  ])('a lowered function part %s: %s', (name, moved) => {
+    expect(/moved part of the function out of it/.test(hint(name))).toBe(moved);
+  });
+
+  it('#private storage is a name starting with `_` beside private helpers, and nothing else', () => {
+    const withHelpers = { helpers: ['__classPrivateFieldGet'] };
+    expect(hint('_Secret_value', withHelpers)).toMatch(/#private members/);
+    expect(hint('_v', withHelpers)).toMatch(/#private members/);
+    expect(hint('a_b', withHelpers)).not.toMatch(/#private/);
+    expect(hint('value', withHelpers)).not.toMatch(/#private/);
+    expect(hint('_value', { helpers: ['_classPrivateFieldLooseBase'] })).toMatch(/#private/);
+    expect(hint('_value', { helpers: ['__name'] })).not.toMatch(/#private/);
+  });
+
+  it("a helper's name, with every helper package installed, is a name to capture", () => {
+    expect(hint('_classCallCheck').split('\n')[1]!.trim()).toBe(
+      'fn uses _classCallCheck, which a worker thread does not have. Fix: capture({ _classCallCheck })',
+    );
+  });
+
+  it('a bundler rename needs an identifier before the digits', () => {
+    expect(renamedFrom('éa2')).toBeUndefined();
+    expect(renamedFrom('$2')).toBe('$');
+    expect(renamedFrom('_y12')).toBe('_y');
+  });
+
+  it('minified: every name one or two characters, and unused capture keys', () => {
+    expect(hint('ab', { unusedKeys: ['y'] })).toBe(
+      'Free variables are not captured, so the function would fail in the worker with a ReferenceError:\n' +
+        '  fn uses ab, which look minified: the bundler renamed the variables your capture names (y), so they cannot be matched. ' +
+        'Fix: keep identifiers in code that uses closure-pool (esbuild: --minify-whitespace --minify-syntax instead of --minify; terser: mangle: false)',
+    );
+    expect(message({ names: ['a', 'count'], unusedKeys: ['y'] })).not.toMatch(/look minified/);
+    expect(message({ names: ['a$', '_b'], unusedKeys: ['y'] })).toMatch(/look minified/);
+    expect(message({ names: ['a-'], unusedKeys: ['y'] })).not.toMatch(/look minified/);
+  });
+
+  it('eight names are listed whole; the ninth is cut, in the names and in the fix', () => {
+    const names = (n: number) =>
+      Array.from({ length: n }, (_, i) => `name${String.fromCharCode(97 + i)}`);
+    const eight = message({ names: names(8) });
+    expect(eight).toContain(
+      'fn uses namea, nameb, namec, named, namee, namef, nameg, nameh, which',
+    );
+    expect(eight).toContain(
+      'Fix: capture({ namea, nameb, namec, named, namee, namef, nameg, nameh })',
+    );
+    const nine = message({ names: names(9) });
+    expect(nine).toContain('nameg, nameh, …, which');
+    expect(nine).toContain(
+      'Fix: capture({ namea, nameb, namec, named, namee, namef, nameg, nameh, … })',
+    );
+  });
+
+  it('hints are joined, each once, in parentheses; fixes by "; or "', () => {
+    expect(
+      message({ names: ['require', 'module', 'y'] })
+        .split('\n')[1]!
+        .trim(),
+    ).toBe(
+      "fn uses require, module, y, which a worker thread does not have (`require` is CommonJS's own, one per module file; a worker thread runs the function outside any module; " +
+        "`module` is CommonJS's own, one per module file; a worker thread runs the function outside any module). " +
+        "Fix: capture the module instead of requiring it: capture({ path: moduleRef('node:path') }), then use `path` inside; or capture({ y })",
+    );
+  });
+
+  it('three functions are shown; a fourth only counted', () => {
+    const three = missingError(
+      ['a', 'b', 'c'].map((x) => ({ ...base, path: `capture.${x}`, names: [`${x}1x`] })),
+    );
+    expect(three.message.split('\n')).toHaveLength(4);
+    expect(three.message).not.toMatch(/more functions/);
+  });
+});

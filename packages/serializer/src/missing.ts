@@ -26,8 +26,6 @@ const commonJs = new Set(['require', 'module', 'exports', '__dirname', '__filena
 const viteImport = /^__vi(te_ssr)?_import_\d+__$/;
 /** Names babel and SWC give what they move out of a function when lowering it: `_ref2`, `_marked`… */
 const hoisted = /^_(ref|marked|excluded|templateObject|callee|x|asyncIterator)\d*$/;
-/** tsc's WeakMaps for #private members: `_Secret_value`, `_Secret_instances`. */
-const tscPrivate = /^_[A-Z$][\w$]*_[\w$]+$/;
 /** Babel's and SWC's inline helpers: `_classCallCheck`, `_class_call_check`. */
 const helperShape = /^_[a-z][a-zA-Z\d]*(_[a-z\d]+)*$/;
 
@@ -63,7 +61,8 @@ function explain(
       hint: 'a __vite_ssr_import_N__ name is how vitest renames an import',
       fix: 'capture the imported name itself, or use moduleRef()',
     };
-  if (privateHelpers(m) && (tscPrivate.test(name) || /^_/.test(name)))
+  // tsc's WeakMaps (`_Secret_value`, `_Secret_instances`), babel's and SWC's (`_value`)
+  if (privateHelpers(m) && name.startsWith('_'))
     return {
       shown: name,
       hint: "it is where your compiler keeps a class's #private members (a WeakMap, as it lowers them for a target before ES2022), which cannot travel",

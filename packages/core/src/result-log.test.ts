@@ -1,0 +1,127 @@
+// A chunk's outcomes in shared memory, written and read in this thread (a worker writes them, the
+// main thread reads them): every kind of outcome comes back as it was written, by position.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { toErrorRecord } from './error-record.js';
+import {
+  createResultLog,
+  maxLogBytes,
+  type Overflow,
+  ResultWriter,
+  readResultLog,
+} from './result-log.js';
+
+describe('the result log', () => {
+  it('every kind of value comes back by position; errors by position, in order', () => {
+    const log = createResultLog();
+    const writer = new ResultWriter(log, 9);
+    const values = [1.5, undefined, null, true, false, 'text', { a: [1, 2n] }, -0];
+    for (const [position, value] of values.entries())
+      expect(writer.value(position, value)).toBe(true);
+    const record = toErrorRecord(Object.assign(new TypeError('bad'), { code: 'E_BAD' }));
+    expect(writer.error(8, record)).toBe(true);
+    const read = readResultLog(log, 9);
+    expect(read.values.slice(0, 8)).toEqual(values);
+    expect(Object.is(read.values[7], -0)).toBe(true);
+    expect(read.values[8]).toBeUndefined();
+    expect(read.errors).toEqual([[8, record]]);
+  });
+
+  it('only the first `count` outcomes are read (a chunk stopped early)', () => {
+    const log = createResultLog();
+    const writer = new ResultWriter(log, 3);
+    writer.value(0, 'a');
+    writer.value(1, 'b');
+    expect(readResultLog(log, 2)).toEqual({ values: ['a', 'b'], errors: [] });
+  });
+
+  it('an outcome in the reply takes the place the log kept for it', () => {
+    const log = createResultLog();
+    const writer = new ResultWriter(log, 3);
+    writer.value(0, 'logged');
+    writer.inReply(1);
+    writer.inReply(2);
+    const record = toErrorRecord(new RangeError('in reply'));
+    const overflow: Overflow[] = [
+      [1, { moved: true }, false],
+      [2, record, true],
+      [0, 'not in reply: ignored', false],
+    ];
+    expect(readResultLog(log, 3, overflow)).toEqual({
+      values: ['logged', { moved: true }, undefined],
+      errors: [[2, record]],
+    });
+  });
+
+  it('an outcome meant for a reply that never came is a lost-outcome error, not a silent undefined', () => {
+    const log = createResultLog();
+    const writer = new ResultWriter(log, 2);
+    writer.value(0, 1);
+    writer.inReply(1);
+    const { values, errors } = readResultLog(log, 2);
+    expect(values).toEqual([1, undefined]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]![0]).toBe(1);
+    expect(errors[0]![1].message).toBe(
+      `The item at position 1 of its chunk finished, but its outcome (over ${maxLogBytes / 2 ** 20} MiB with the chunk's others) was lost when its thread died; it was not run again.`,
+    );
+  });
+
+  it('a log grows up to its limit: 256 MiB', () => {
+    const log = createResultLog() as SharedArrayBuffer & { maxByteLength: number };
+    expect(log.maxByteLength).toBe(maxLogBytes);
+    expect(maxLogBytes).toBe(256 * 2 ** 20);
+    expect(log.byteLength).toBe(64 * 1024);
+  });
+
+  it('grows as values need, and a value past the limit goes to the reply', () => {
+    const limit = 256 * 1024;
+    const log = createResultLog(limit);
+    const start = log.byteLength;
+    const writer = new ResultWriter(log, 3);
+    const big = new Uint8Array(start + 1000).fill(7);
+    expect(writer.value(0, big)).toBe(true);
+    expect(log.byteLength).toBe(start * 2); // doubled: room for what comes next
+    expect(readResultLog(log, 1).values[0]).toEqual(big);
+    const rest = new Uint8Array(limit - log.byteLength + 100);
+    expect(writer.value(1, rest)).toBe(true);
+    expect(log.byteLength).toBe(limit);
+    expect(writer.value(2, new Uint8Array(limit))).toBe(false);
+    expect(log.byteLength).toBe(limit);
+    const { errors } = readResultLog(log, 3);
+    expect(errors.map(([position]) => position)).toEqual([2]); // in reply, and no reply here
+  });
+
+  it('an error too large for the log goes to the reply too', () => {
+    const log = createResultLog(64 * 1024);
+    const writer = new ResultWriter(log, 1);
+    const record = toErrorRecord(Object.assign(new Error('big'), { data: 'y'.repeat(64 * 1024) }));
+    expect(writer.error(0, record)).toBe(false);
+    expect(readResultLog(log, 1, [[0, record, true]]).errors).toEqual([[0, record]]);
+  });
+
+  it('property: any mix of values and errors reads back as written', () => {
+    const outcome = fc.oneof(
+      fc.record({ error: fc.constant(false as const), value: fc.jsonValue() }),
+      fc.record({ error: fc.constant(false as const), value: fc.double() }),
+      fc.record({ error: fc.constant(true as const), value: fc.string() }),
+    );
+    fc.assert(
+      fc.property(fc.array(outcome, { maxLength: 40 }), (outcomes) => {
+        const log = createResultLog();
+        const writer = new ResultWriter(log, outcomes.length);
+        outcomes.forEach(({ error, value }, position) => {
+          if (error) writer.error(position, toErrorRecord(new Error(value as string)));
+          else writer.value(position, value);
+        });
+        const read = readResultLog(log, outcomes.length);
+        outcomes.forEach(({ error, value }, position) => {
+          if (!error) expect(read.values[position]).toEqual(value);
+        });
+        expect(read.errors.map(([position, record]) => [position, record.message])).toEqual(
+          outcomes.flatMap(({ error, value }, position) => (error ? [[position, value]] : [])),
+        );
+      }),
+    );
+  });
+});
