@@ -1,10 +1,11 @@
 // `pnpm mutate [serializer|core|…]`: StrykerJS on a package's sources, with the vitest runner and
 // the TypeScript checker. StrykerJS needs Node ≥ 22: it runs on the registry's Node 22 (see
 // packages/packaging/scripts/runtimes.mjs), whatever Node runs this. Incremental: a later run
-// re-tests only mutants whose code or tests changed (reports/mutation/<package>-incremental.json);
-// `--force` re-tests all. Reports: reports/mutation/<package>.html and .json.
+// re-tests only mutants whose code or tests changed since the results committed in
+// stryker/incremental/<package>.json (CI runs it so); `--force` re-tests all. Reports:
+// reports/mutation/<package>.html and .json; the last line is the score, file by file above it.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installRuntimes } from '../packages/packaging/scripts/runtimes.mjs';
@@ -27,4 +28,24 @@ const run = spawnSync(
     env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` },
   },
 );
+if (run.status === 0) printScores(`${root}reports/mutation/${name}.json`);
 process.exit(run.status ?? 1);
+
+/** Stryker's mutation score: detected (killed, timed out) of the valid mutants, per file and in all. */
+function printScores(reportFile) {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const count = (mutants) => {
+    const by = (status) => mutants.filter((m) => m.status === status).length;
+    const detected = by('Killed') + by('Timeout');
+    const valid = detected + by('Survived') + by('NoCoverage');
+    return { detected, valid, survived: by('Survived'), noCoverage: by('NoCoverage') };
+  };
+  const line = (label, { detected, valid, survived, noCoverage }) =>
+    `${label}: ${valid ? ((100 * detected) / valid).toFixed(1) : '100.0'}% (${detected} of ${valid} detected; ${survived} survived, ${noCoverage} not covered)`;
+  const all = [];
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    all.push(...mutants);
+    console.log(line(`  ${file}`, count(mutants)));
+  }
+  console.log(line(`mutation score of ${name}`, count(all)));
+}

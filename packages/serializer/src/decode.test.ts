@@ -3,6 +3,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it, vi } from 'vitest';
 import { capture, moduleRef } from './capture.js';
+import { registerClass } from './classes.js';
 import { deserializeClosure, scriptName, sourcePosition } from './decode.js';
 import { encodeClosure, serializeClosure } from './encode.js';
 import { ErrorCode, PayloadError } from './errors.js';
@@ -151,6 +152,23 @@ describe('what a function carried besides its source', () => {
       'Invalid closure payload: Symbol.nonsense is not a well-known symbol.',
     );
     expect(error.field).toBe('values');
+  });
+});
+
+describe('instances', () => {
+  it('an instance of a class defined after the values (it extends a captured class) is of that class', async () => {
+    class Base {
+      base() {
+        return 'base';
+      }
+    }
+    class Derived extends Base {
+      own = 1;
+    }
+    registerClass(Derived);
+    const instance = new Derived();
+    const fn = () => [instance instanceof Derived, instance instanceof Base, instance.base(), instance.own];
+    expect((await roundTrip(fn, { instance, Derived, Base }))()).toEqual([true, true, 'base', 1]);
   });
 });
 

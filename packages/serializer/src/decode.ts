@@ -141,9 +141,10 @@ export async function deserializeClosure(
         );
       return fromRef(ref);
     },
+    // asked by the repairs, which run once every class is defined
     classAt: (index) => {
       const entry = header.classes[index];
-      return entry === undefined ? undefined : (instances[entry.fn]!.fn ?? define(entry.fn));
+      return entry === undefined ? undefined : instances[entry.fn]!.fn;
     },
     construct: (index, args) => {
       const entry = header.classes[index];
