@@ -167,7 +167,12 @@ describe('instances', () => {
     }
     registerClass(Derived);
     const instance = new Derived();
-    const fn = () => [instance instanceof Derived, instance instanceof Base, instance.base(), instance.own];
+    const fn = () => [
+      instance instanceof Derived,
+      instance instanceof Base,
+      instance.base(),
+      instance.own,
+    ];
     expect((await roundTrip(fn, { instance, Derived, Base }))()).toEqual([true, true, 'base', 1]);
   });
 });
