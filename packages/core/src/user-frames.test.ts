@@ -59,7 +59,7 @@ describe('userStack', () => {
     ],
     [
       'a throw on the first line, where the column is moved too',
-      '  (x) => { throw new Error(`one ${x}`); }',
+      '  (x) => { throw new Error("one " + x); }',
     ],
     ['a function expression', '(function named(x) { if (x) throw new Error("f"); })'],
     [

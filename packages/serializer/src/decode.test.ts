@@ -204,10 +204,20 @@ describe('names', () => {
 
   it('one source under two names compiles twice: a class sees its own name while defined', async () => {
     // the same text, so the same source: only the names they are defined under differ
-    // biome-ignore format: the two must stay character for character the same
-    const First = class { static { Object.defineProperty(this, 'seen', { value: this.name }); } };
-    // biome-ignore format: as above
-    const Second = class { static { Object.defineProperty(this, 'seen', { value: this.name }); } };
+    const First = class {
+      m() {}
+      static {
+        // biome-ignore lint/complexity/noThisInStatic: the class reads its own name while defined
+        Object.defineProperty(this, 'seen', { value: this.name });
+      }
+    };
+    const Second = class {
+      m() {}
+      static {
+        // biome-ignore lint/complexity/noThisInStatic: the class reads its own name while defined
+        Object.defineProperty(this, 'seen', { value: this.name });
+      }
+    };
     expect([(First as any).seen, (Second as any).seen]).toEqual(['First', 'Second']);
     const rebuild = async (fn: Function) =>
       (
@@ -431,6 +441,7 @@ describe("a class's definition in an untrusted payload: what runs when it is reb
     ['m() { return 1; }', undefined],
     ['static { __name(this, "A"); }', undefined],
     ['static {}', undefined],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source of a template literal
     ['static x = `${sideEffect()}`', 'the initializer of static x'],
     ['static x = -sideEffect()', 'the initializer of static x'],
     ['static x = sideEffect()', 'the initializer of static x'],
