@@ -67,18 +67,7 @@ function locate(fn: Function): Location | undefined {
     const at = internalProperties.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as
       | { scriptId: string; lineNumber: number; columnNumber: number }
       | undefined;
-    if (at) {
-      // scripts are named by Debugger.scriptParsed, replayed for every loaded script on enable
-      if (!scriptUrls.has(at.scriptId)) {
-        post('Debugger.enable');
-        post('Debugger.disable');
-      }
-      const url = scriptUrls.get(at.scriptId);
-      // V8 places a function at its parameters (or a class at its constructor's), not where its
-      // text starts: the text is found in the script, at or before that place
-      const start = url ? textStart(at, source) : undefined;
-      if (url && start) found = { url, ...start };
-    }
+    if (at) found = textStart(at, source);
   } catch {
     found = undefined; // no inspector here (or it is busy): frames stay as they are
   }
@@ -86,11 +75,16 @@ function locate(fn: Function): Location | undefined {
   return found;
 }
 
-/** Where `text` starts in the script V8 says holds a place inside it (0-based line and column). */
+/**
+ * Where `text` starts in the script V8 says holds a place inside it: V8 places a function at its
+ * parameters (or a class at its constructor's), not where its text starts, so the text is found in
+ * the script at or before that place. One Debugger session reads the script's source and, replayed
+ * by Debugger.enable for every loaded script, its name.
+ */
 function textStart(
   at: { scriptId: string; lineNumber: number; columnNumber: number },
   text: string,
-): { line: number; column: number } | undefined {
+): Location | undefined {
   post('Debugger.enable');
   let script: string;
   try {
@@ -100,13 +94,15 @@ function textStart(
   } finally {
     post('Debugger.disable');
   }
+  const url = scriptUrls.get(at.scriptId);
+  if (!url) return undefined;
   const lines = script.split('\n');
   let offset = at.columnNumber;
   for (let i = 0; i < at.lineNumber; i++) offset += lines[i]!.length + 1;
   const index = script.lastIndexOf(text, offset);
   if (index < 0 || index + text.length < offset) return undefined;
   const before = script.slice(0, index).split('\n');
-  return { line: before.length - 1, column: before.at(-1)!.length };
+  return { url, line: before.length - 1, column: before.at(-1)!.length };
 }
 
 /**
