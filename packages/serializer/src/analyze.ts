@@ -43,11 +43,11 @@ export interface MemberRead {
  */
 const asyncHelpers = new Set(['__awaiter', '__async', '__generator', '__asyncGenerator']);
 
+// (a callee that is not a plain name has no `name`: no helper)
 function isLoweredAsyncBody(node: any, parent: any): boolean {
   return (
     node.type === 'FunctionExpression' &&
     parent?.type === 'CallExpression' &&
-    parent.callee.type === 'Identifier' &&
     asyncHelpers.has(parent.callee.name) &&
     parent.arguments.at(-1) === node
   );
@@ -56,7 +56,6 @@ function isLoweredAsyncBody(node: any, parent: any): boolean {
 function isThisOfLoweredAsync(node: any, parent: any): boolean {
   return (
     parent?.type === 'CallExpression' &&
-    parent.callee.type === 'Identifier' &&
     asyncHelpers.has(parent.callee.name) &&
     parent.arguments[0] === node
   );
@@ -137,8 +136,7 @@ function analyzeExpression(start: string, source: string, path: string): Analysi
       'arrow functions share `arguments` with the code around them',
     );
   }
-  let root = (ast as any).body[0].expression;
-  if (root.type === 'ParenthesizedExpression') root = root.expression;
+  const root = (ast as any).body[0].expression;
   return {
     expression,
     free,

@@ -233,13 +233,9 @@ function primitivesKey(graph: Graph, root: Ref): string | undefined {
     const env = graph.envs[i]!;
     for (const name in env) {
       const value = env[name];
-      if (value !== null && (typeof value === 'object' || typeof value === 'function'))
-        return undefined;
-      parts.push(
-        typeof value === 'string'
-          ? JSON.stringify(value)
-          : `${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`,
-      );
+      // (a captured function is among the refs, above)
+      if (value !== null && typeof value === 'object') return undefined;
+      parts.push(`${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`);
     }
   }
   return JSON.stringify([root, graph.nodes, parts]);

@@ -112,3 +112,64 @@ describe('capture.auto', () => {
 });
 
 declare const nowhere: number;
+
+// Cases from the survivors of the serializer's mutation run: values the inspector cannot give as
+// JSON, the innermost of two bindings, scope chains longer than nine, the cache by function literal.
+describe('reading bindings through the inspector', () => {
+  it('values JSON cannot hold arrive as themselves', () => {
+    const make = () => {
+      const big = 10n;
+      const negative = -0;
+      const nan = Number.NaN;
+      const low = Number.NEGATIVE_INFINITY;
+      const nothing = undefined;
+      const empty = null;
+      return () => [big, negative, nan, low, nothing, empty];
+    };
+    const names = ['big', 'negative', 'nan', 'low', 'nothing', 'empty'];
+    const bindings = bindingsOf(make(), names)!;
+    const values = names.map((n) => bindings.get(n)?.value);
+    expect(values[0]).toBe(10n);
+    expect(Object.is(values[1], -0)).toBe(true);
+    expect(values[2]).toBeNaN();
+    expect(values[3]).toBe(Number.NEGATIVE_INFINITY);
+    expect(values.slice(4)).toEqual([undefined, null]);
+    expect(bindings.has('nothing')).toBe(true);
+  });
+
+  it('of two bindings of one name, the innermost', () => {
+    const y = 'outer';
+    const readOuter = () => y;
+    const make = (y: string) => () => y;
+    expect(bindingsOf(make('inner'), ['y'])?.get('y')?.value).toBe('inner');
+    expect(readOuter()).toBe('outer');
+  });
+
+  it('a binding ten and more scopes out', () => {
+    const far = 'far';
+    // twelve nested closures, each holding a name of its own, the innermost reading all of them
+    const innermost = new Function(
+      'far',
+      `${Array.from({ length: 12 }, (_, i) => `const v${i} = ${i}; return (() => {`).join(' ')}
+        return () => [far, ${Array.from({ length: 12 }, (_, i) => `v${i}`).join(', ')}];
+      ${'})();'.repeat(12)}`,
+    )(far) as Function;
+    expect(innermost()[0]).toBe('far');
+    expect(bindingsOf(innermost, ['far'])?.get('far')?.value).toBe('far');
+  });
+
+  it("the prototype of the scope list is not a scope: an array method's name is not bound", () => {
+    expect(bindingsOf(() => 1, ['map', 'push', 'length'])?.size).toBe(0);
+  });
+
+  it('closures of one literal share what it binds; another literal is read on its own', () => {
+    const make = (a: number) => () => a;
+    const other = (b: number) => () => b;
+    // the first read of each literal learns what it binds
+    expect(bindingsOf(make(1), ['zz'])?.size).toBe(0);
+    // a second closure of it, asked for a bound name and an unbound one
+    expect(bindingsOf(make(2), ['a', 'zz'])?.get('a')?.value).toBe(2);
+    // a closure of another literal, asked for its name only
+    expect(bindingsOf(other(3), ['b'])?.get('b')?.value).toBe(3);
+  });
+});

@@ -264,11 +264,12 @@ export class ValueWalk {
     if (typeof error.name !== 'string' || typeof error.message !== 'string')
       this.fail(error, reasons.errorFields);
     const extras: Record<string, unknown> = {};
-    if (!registered && !clonedErrorNames.has(error.name)) extras.name = error.name;
     // structured clone picks the class by the name it reads, which an own `name` may change
     const builtIn = Object.getPrototypeOf(error)?.constructor?.name;
     const cloned = clonedErrorNames.has(error.name) ? error.name : 'Error';
     if (!registered && builtIn !== cloned && builtIn !== 'AggregateError') extras.proto = builtIn;
+    // the copy reads its name from the class it ends up with: any other name travels as an extra
+    if (!registered && error.name !== (extras.proto ?? cloned)) extras.name = error.name;
     const props: Record<string, unknown> = {};
     for (const key of Object.keys(error))
       if (key !== 'cause') define(props, key, (error as any)[key]);

@@ -1,0 +1,94 @@
+// What can never travel whatever its class, told apart from what only looks like it; and how a
+// refusal names the value and its path.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import {
+  builtinExportOf,
+  builtinSpecifierOf,
+  reasons,
+  refusalOf,
+  refused,
+} from './value-refusals.js';
+
+const require = createRequire(import.meta.url);
+const tagged = (tag: string) => ({ [Symbol.toStringTag]: tag });
+
+describe('refusalOf', () => {
+  function* generator() {}
+  async function* asyncGenerator() {}
+  const { Module } = require('node:module') as { Module: new (id: string) => object };
+
+  it.each([
+    ['a generator object', generator(), 'a generator object'],
+    ['an async generator object', asyncGenerator(), 'a generator object'],
+    ['an object tagged Generator', tagged('Generator'), 'a generator object'],
+    ['an object tagged AsyncGenerator', tagged('AsyncGenerator'), 'a generator object'],
+    ['an array iterator', [1].values(), 'an iterator (Array Iterator)'],
+    ['a Map iterator', new Map().keys(), 'an iterator (Map Iterator)'],
+    ["CommonJS's module object", new Module('x'), "CommonJS's `module` object"],
+  ])('%s is refused', (_, value, reason) => {
+    expect(refusalOf(value as object)).toContain(reason);
+  });
+
+  it.each([
+    ['tagged MyGenerator', tagged('MyGenerator')],
+    ['tagged GeneratorLike', tagged('GeneratorLike')],
+    ['tagged IteratorFactory', tagged('IteratorFactory')],
+    ['an object with exports and require, of another class', { exports: {}, require: () => 1 }],
+    [
+      'an instance of a class named Module without require',
+      new (class Module {
+        exports = {};
+      })(),
+    ],
+    ['an object without a prototype', Object.create(null)],
+  ])('%s is not', (_, value) => {
+    expect(refusalOf(value as object)).toBeUndefined();
+  });
+});
+
+describe('refused: the message', () => {
+  it('names a symbol by its description, cut at 60 characters', () => {
+    const long = Symbol('d'.repeat(100));
+    expect(refused('capture.s', long, reasons.symbol).message).toContain(
+      `(got Symbol(${'d'.repeat(53)})`,
+    );
+  });
+
+  it('cuts a path longer than 200 characters to its two ends', () => {
+    const path = `capture.v${'.x'.repeat(150)}`;
+    const message = refused(path, 1, 'r').message;
+    expect(message.startsWith(`${path.slice(0, 100)}…${path.slice(-80)} cannot travel`)).toBe(true);
+    const short = `capture.v${'.x'.repeat(95)}x`;
+    expect(short.length).toBe(200);
+    expect(refused(short, 1, 'r').message.startsWith(`${short} cannot travel`)).toBe(true);
+  });
+
+  it('a class without a name', () => {
+    expect(reasons.unregistered('')).toBe(
+      'an instance of a class without a name, whose class is not registered. Register it with registerClass(TheClass), create it inside the function, or import it with moduleRef()',
+    );
+    expect(reasons.subclass(undefined, 'Map')).toBe(
+      'an instance of a subclass, a subclass of Map that a copy would turn back into a plain Map. Register it with registerClass(TheClass), or convert it to a plain Map',
+    );
+  });
+});
+
+describe("Node's builtins", () => {
+  it('modules by their exports, those with an underscore in their name too', () => {
+    expect(builtinSpecifierOf(require('node:path'))).toBe('node:path');
+    expect(builtinSpecifierOf(require('node:child_process'))).toBe('node:child_process');
+    expect(builtinSpecifierOf(require('node:worker_threads'))).toBe('node:worker_threads');
+    for (const value of [null, undefined, 1, 'node:path', {}])
+      expect(builtinSpecifierOf(value)).toBeUndefined();
+  });
+
+  it('functions by the module that exports them', () => {
+    expect(builtinExportOf(require('node:timers/promises').setTimeout)).toEqual([
+      'node:timers/promises',
+      'setTimeout',
+    ]);
+    expect(builtinExportOf(require('node:path'))).toBeUndefined();
+    expect(builtinExportOf(() => 1)).toBeUndefined();
+  });
+});
