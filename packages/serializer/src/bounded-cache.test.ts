@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 
 describe('BoundedCache', () => {
   it('keeps at most its limit, dropping the least recently used', () => {
@@ -20,5 +20,40 @@ describe('BoundedCache', () => {
     cache.set('b', 2);
     cache.set('a', 10);
     expect([cache.get('a'), cache.get('b'), cache.size]).toEqual([10, 2, 2]);
+  });
+
+  it('counts bytes: up to the budget exactly, evicting the oldest past it', () => {
+    const cache = new BoundedCache<string, number>(10, 100);
+    cache.set('a', 1, 60);
+    cache.set('b', 2, 40);
+    expect([cache.size, cache.bytes]).toEqual([2, 100]);
+    cache.set('c', 3, 1);
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.bytes]).toEqual([
+      undefined,
+      2,
+      3,
+      41,
+    ]);
+  });
+
+  it('replacing a key counts its bytes once', () => {
+    const cache = new BoundedCache<string, number>(10, 100);
+    cache.set('a', 1, 10);
+    cache.set('b', 2, 70);
+    cache.set('b', 3, 70);
+    expect([cache.get('a'), cache.get('b'), cache.bytes, cache.size]).toEqual([1, 3, 80, 2]);
+  });
+
+  it('an entry larger than the budget is not kept, and evicts nothing', () => {
+    const cache = new BoundedCache<string, number>(10, 100);
+    cache.set('a', 1, 10);
+    cache.set('huge', 2, 101);
+    expect([cache.get('huge'), cache.get('a'), cache.bytes]).toEqual([undefined, 1, 10]);
+    cache.set('exact', 3, 100);
+    expect([cache.get('exact'), cache.get('a'), cache.bytes]).toEqual([3, undefined, 100]);
+  });
+
+  it('a budget of 32 MiB by default for captured values', () => {
+    expect(DEFAULT_CACHE_BYTES).toBe(32 * 1024 * 1024);
   });
 });

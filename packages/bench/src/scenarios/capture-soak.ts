@@ -80,8 +80,8 @@ export const captureSoak: Scenario = {
           },
         ],
         goals: [
-          goal('capture soak: main thread growth', '≤ 64 MB', mainGrowth, mainGrowth <= 64),
-          goal('capture soak: worker thread growth', '≤ 64 MB', workersGrowth, workersGrowth <= 64),
+          goal('capture soak: main thread growth', '≤', 64, mainGrowth, 'MB'),
+          goal('capture soak: worker thread growth', '≤', 64, workersGrowth, 'MB'),
         ],
         notes: [
           'after a full collection on each side: heap plus external memory on the main thread (payload frames are shared buffers), heap plus array buffers in a worker (its rebuilt captures); the default cacheBytes (32 MiB) bounds both caches',

@@ -68,9 +68,7 @@ export const idleMemory: Scenario = {
         unit: 'MB',
         note: `${(stats.median / peer).toFixed(2)}× piscina`,
       })),
-      goals: [
-        goal('idle memory per thread against piscina', '≤ 1.2×', ours / peer, ours / peer <= 1.2),
-      ],
+      goals: [goal('idle memory per thread against piscina', '≤', 1.2, ours / peer, '×')],
     };
   },
 };

@@ -50,14 +50,7 @@ export const oneCall: Scenario = {
           unit: 'µs/call',
           note: `${(stats.median / peer).toFixed(2)}× piscina`,
         })),
-        goals: [
-          goal(
-            'one call: apply latency against piscina run',
-            '≤ 1.2×',
-            ours / peer,
-            ours / peer <= 1.2,
-          ),
-        ],
+        goals: [goal('one call: apply latency against piscina run', '≤', 1.2, ours / peer, '×')],
         notes: [
           `apply against piscina with the same thread mode (event loop kept between tasks): ${(ours / sameMode).toFixed(2)}×.`,
         ],

@@ -38,9 +38,10 @@ export const soak: Scenario = {
         goals: [
           goal(
             'soak: worker heap after 2,000 distinct closures against before',
-            '≤ 1.25×',
+            '≤',
+            1.25,
             after / before,
-            after / before <= 1.25,
+            '×',
           ),
         ],
         notes: [
