@@ -10,23 +10,12 @@ import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js
 import { CaptureError, ErrorCode } from './errors.js';
 import { readTrustedFrame } from './payload.js';
 import { scopesAvailable } from './scopes.js';
-import { roundTrip } from './test-helpers.js';
+import { captureError, roundTrip } from './test-helpers.js';
 
 vi.mock('./analyze.js', async (original) => {
   const actual = await original<typeof import('./analyze.js')>();
   return { ...actual, analyzeFunction: vi.fn(actual.analyzeFunction) };
 });
-
-/** The CaptureError `f` throws. */
-function refusalOf(f: () => unknown): CaptureError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaptureError);
-    return error as CaptureError;
-  }
-  return expect.unreachable('accepted');
-}
 
 /** A function compiled apart from this module, closing over `env` as a compiler's output would. */
 function compiled(env: Record<string, unknown>, source: string): Function {
@@ -42,7 +31,7 @@ describe('refusals', () => {
     [42, 'got number'],
     ['x => x', 'got string'],
   ])('something other than a function (%j) is named, at `fn`', (value, got) => {
-    const error = refusalOf(() => encodeClosure(value as never));
+    const error = captureError(() => encodeClosure(value as never));
     expect(error.code).toBe(ErrorCode.CAPTURE_INVALID);
     expect(error.path).toBe('fn');
     expect(error.message).toBe(`Expected a function to run in the worker, got ${got.slice(4)}.`);
@@ -50,7 +39,7 @@ describe('refusals', () => {
 
   it('shared memory cannot go into a payload for another process', () => {
     const memory = new SharedArrayBuffer(4);
-    const error = refusalOf(() => serializeClosure(() => memory, { memory }));
+    const error = captureError(() => serializeClosure(() => memory, { memory }));
     expect(error.path).toBe('capture');
     expect(error.message).toMatch(/^capture holds shared memory .*\(new Uint8Array\(shared\)\)/);
   });
@@ -60,7 +49,7 @@ describe('refusals', () => {
     ['eval', eval],
     ['Function', Function],
   ])('a captured %s is named at its path', (name, value) => {
-    const error = refusalOf(() => serializeClosure(() => f, { f: value }));
+    const error = captureError(() => serializeClosure(() => f, { f: value }));
     expect(error.path).toBe('capture.f');
     expect(error.message.startsWith(`capture.f is ${name}, which compiles code from strings`)).toBe(
       true,
@@ -70,7 +59,7 @@ describe('refusals', () => {
 
   it('a bound function is named as bound, with its name', () => {
     const bound = hello.bind(null);
-    const error = refusalOf(() => serializeClosure(() => f(), { f: bound }));
+    const error = captureError(() => serializeClosure(() => f(), { f: bound }));
     expect(error.message).toContain('capture.f is a bound function (bound hello)');
     const f = bound;
   });
@@ -83,7 +72,7 @@ describe('refusals', () => {
       },
     };
     const reader = closure(() => read(), { read: counter.read });
-    const error = refusalOf(() => serializeClosure(() => reader(), { reader }));
+    const error = captureError(() => serializeClosure(() => reader(), { reader }));
     expect(error.path).toBe('capture.reader(capture).read');
     expect(error.message).toContain('(read) reads `this`');
     const read = counter.read;
@@ -95,7 +84,7 @@ describe('refusals', () => {
         return this;
       },
     }[''];
-    const error = refusalOf(() => serializeClosure(() => m(), { m: method }));
+    const error = captureError(() => serializeClosure(() => m(), { m: method }));
     expect(error.message).toContain('capture.m (method) reads `this`');
     expect(error.message).toContain('obj.method(x)');
     const m = method;
@@ -108,7 +97,7 @@ describe('refusals', () => {
         const URL = 5;
         return () => URL;
       }
-      const error = refusalOf(() => serializeClosure(outer()));
+      const error = captureError(() => serializeClosure(outer()));
       expect(error.code).toBe(ErrorCode.CAPTURE_MISSING);
       expect(error.missing).toEqual(['URL']);
       expect(error.message).toContain(
@@ -175,7 +164,7 @@ describe('what a payload carries', () => {
   it('a CommonJS import binding is read as names only when the capture holds every one it reads', () => {
     const a = (x: number) => x;
     const fn = compiled({ helper_1: { a, b: a } }, '(x) => helper_1.a(x) + helper_1.b(x)');
-    const error = refusalOf(() => serializeClosure(fn, { a }));
+    const error = captureError(() => serializeClosure(fn, { a }));
     expect(error.missing).toEqual(['helper_1']);
   });
 

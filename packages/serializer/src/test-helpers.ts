@@ -19,13 +19,24 @@ export function rehash<P extends Payload>(payload: P): P {
   return { ...payload, hash: hashFrame(payloadToFrame(payload)) };
 }
 
-/** The message of the CaptureError `f` throws (and fails the test if it throws none). */
-export function refusalMessage(f: () => unknown): string {
+/** The CaptureError `f` throws (and fails the test if it throws none, or something else). */
+export function captureError(f: () => unknown): CaptureError {
   try {
     f();
   } catch (error) {
     expect(error).toBeInstanceOf(CaptureError);
-    return (error as Error).message;
+    return error as CaptureError;
   }
   throw new Error('expected a CaptureError');
+}
+
+/** The message of the CaptureError `f` throws. */
+export function refusalMessage(f: () => unknown): string {
+  return captureError(f).message;
+}
+
+/** What arrives in a worker for one value, captured alone as `v`. */
+export async function travel<T>(value: T): Promise<T> {
+  const v = value;
+  return (await roundTrip(() => v, { v }))();
 }

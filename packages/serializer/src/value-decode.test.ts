@@ -27,6 +27,13 @@ function refusal(bytes: Uint8Array): string {
   return expect.unreachable('accepted');
 }
 
+/** A whole values record, read back and finished. */
+function readBack(record: object) {
+  const back = decodeValues(serialize(record), [], hooks);
+  back.finish();
+  return back;
+}
+
 const forged = (parts: Record<string, unknown>) =>
   serialize({ envs: [{}], members: [{}], places: [], patch: [], fixes: [], ...parts });
 
@@ -145,8 +152,7 @@ describe('repairs', () => {
         [Fix.REGEXP, zero, 0],
       ],
     };
-    const back = decodeValues(serialize(record), [], hooks);
-    back.finish();
+    const back = readBack(record);
     const env = back.envs[0] as { re: RegExp; zero: RegExp };
     expect(env.re.lastIndex).toBe(3);
     expect(env.zero.lastIndex).toBe(0);
@@ -165,8 +171,7 @@ describe('repairs', () => {
         [Fix.ERROR, typed, { proto: 'RangeError', errors: [2], name: 7 }],
       ],
     };
-    const back = decodeValues(serialize(record), [], hooks);
-    back.finish();
+    const back = readBack(record);
     const { plain: a, typed: b } = back.envs[0] as {
       plain: Error & Record<string, any>;
       typed: Error & Record<string, any>;
@@ -200,8 +205,7 @@ describe('repairs', () => {
       patch: [],
       fixes: [[Fix.ERROR, error, { proto: 'constructor' }]],
     };
-    const back = decodeValues(serialize(record), [], hooks);
-    back.finish();
+    const back = readBack(record);
     expect(Object.getPrototypeOf(back.envs[0]!.error)).toBe(Error.prototype);
   });
 
@@ -218,8 +222,7 @@ describe('repairs', () => {
         [Fix.NULL_PROTO, bare],
       ],
     };
-    const back = decodeValues(serialize(record), [], hooks);
-    back.finish();
+    const back = readBack(record);
     const env = back.envs[0]!;
     expect((env.point as object).constructor.name).toBe('Point');
     expect(Object.getPrototypeOf(env.bare)).toBe(null);

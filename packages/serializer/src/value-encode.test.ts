@@ -5,14 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { registerClass } from './classes.js';
 import { deserializeClosure } from './decode.js';
 import { encodeClosure } from './encode.js';
-import { roundTrip } from './test-helpers.js';
+import { travel } from './test-helpers.js';
 
 const hello = () => 'hello';
-
-async function travel<T>(value: T): Promise<T> {
-  const v = value;
-  return (await roundTrip(() => v, { v }))();
-}
 
 describe('copied arrays', () => {
   it('keep their holes and their length', async () => {

@@ -8,25 +8,13 @@ import { deserializeClosure } from './decode.js';
 import { encodeClosure, serializeClosure } from './encode.js';
 import { CaptureError } from './errors.js';
 import { readTrustedFrame } from './payload.js';
-import { roundTrip } from './test-helpers.js';
+import { captureError, travel } from './test-helpers.js';
 import { MAX_DEPTH } from './value-format.js';
-
-/** What arrives in a worker for `value`, captured as `v`. */
-async function travel<T>(value: T): Promise<T> {
-  const v = value;
-  return (await roundTrip(() => v, { v }))();
-}
 
 /** The CaptureError capturing `value` as `v` throws. */
 function refusal(value: unknown): CaptureError {
   const v = value;
-  try {
-    serializeClosure(() => v, { v });
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaptureError);
-    return error as CaptureError;
-  }
-  return expect.unreachable('the capture was accepted');
+  return captureError(() => serializeClosure(() => v, { v }));
 }
 
 const hello = () => 'hello';
