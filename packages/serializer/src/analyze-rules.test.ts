@@ -75,6 +75,7 @@ describe('whose `this`: the function’s own, or a function or class inside it',
     ['forwarding with call', 'function () { return _ref.call(this, arguments); }', true],
     ['forwarding other arguments', 'function () { return _ref.apply(this, args); }', true],
     ['forwarding `this` second', 'function () { return _ref.apply(null, this); }', true],
+    ['apply with `this` alone', 'function () { return _ref.apply(this); }', true],
     ['a computed apply', "function () { return _ref['apply'](this, arguments); }", true],
     ['a plain call', 'function () { return _ref(this, arguments); }', true],
     ['a method reading it', 'm() { return this.v; }', true],
@@ -164,10 +165,19 @@ describe('refusals, each with its reason', () => {
     expect(message).toContain('capture it as a variable: capture({ name })');
   });
 
-  it('a `with` statement', () => {
-    const message = refusal('function (o) { with (o) { return x; } }');
+  it.each([
+    ['a function', 'function (o) { with (o) { return x; } }'],
+    ['a method', 'm(o) { with (o) { return x; } }'],
+    ['text after the function', 'function a() {}); with (o) { x; } (0'],
+  ])('a `with` statement, in %s', (_, source) => {
+    const message = refusal(source);
     expect(message).toContain('fn uses a `with` statement');
     expect(message).toContain('`with` hides which names come from outside');
+  });
+
+  it('`<!--` and `-->` inside a string are no comment in either reading: accepted', () => {
+    expect(analysis("(s) => s === '<!--' || s === '-->'").free).toEqual([]);
+    expect(analysis('(s) => `<!--${s}\n-->` /* <!-- */').free).toEqual([]);
   });
 
   it('a source that is no function: shown, cut at 60 characters', () => {

@@ -246,7 +246,7 @@ function asExpression(source: string, path: string): string {
     const rest = `({ ${source} })`.slice(fn.start, fn.end);
     return `({ ${prefix}m${rest} }).m`;
   }
-  if (usesWith(wrapped))
+  if (usesWith(wrapped) || usesWith(`({ ${source} })`))
     throw syntaxError(path, 'a `with` statement', '`with` hides which names come from outside');
   throw new CaptureError(
     ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
@@ -374,16 +374,22 @@ function refuseEscapes(ast: Node, path: string): void {
  * by the two is refused, so that what was checked is what runs.
  */
 function refuseHtmlComments(expression: string, path: string): void {
-  let end = -1;
+  if (!/<!--|-->/.test(expression)) return;
+  // (inside a string, a template or a comment they are no comment in either reading)
+  let comment = false;
   try {
-    end = Parser.parseExpressionAt(expression, 0, {
+    Parser.parse(expression, {
       ecmaVersion: 'latest',
       sourceType: 'script',
-    }).end;
+      onComment: (_block, _text, start) => {
+        if (/^(<!--|-->)/.test(expression.slice(start, start + 4))) comment = true;
+      },
+    });
   } catch {
-    // not script code at all (module-only syntax): the worker would refuse it too
+    // not script code at all: the worker would refuse it too
+    comment = true;
   }
-  if (end !== expression.length && /<!--|-->/.test(expression)) {
+  if (comment) {
     throw syntaxError(
       path,
       '`<!--` or `-->`',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Capture, capture, closure, describe as describeValue, moduleRef } from './capture.js';
 import { type CaptureError, ClosurePoolError, ErrorCode } from './errors.js';
 import { checkSecret, verifySignature } from './signature.js';
+import { freshImport } from './test-helpers.js';
 
 function thrown(f: () => unknown): Error {
   try {
@@ -112,5 +113,14 @@ describe('secrets', () => {
       verifySignature({ hash: 'a'.repeat(64), signature: 'ab' }, 's'.repeat(32)),
     );
     expect(error.message).toContain('signature does not match');
+  });
+});
+
+describe('capture.auto', () => {
+  it('is the capture that reads names from the scope; capture() never is', async () => {
+    // capture.auto is made when the module loads: a copy loaded in this test makes it here
+    const fresh = await freshImport<typeof import('./capture.js')>('./capture.js');
+    expect(fresh.capture.auto.implicit).toBe(true);
+    expect(fresh.capture({}).implicit).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 // Cases from the survivors of the serializer's mutation run (stryker/EQUIVALENT.md).
 import { describe, expect, it, vi } from 'vitest';
 import * as analyze from './analyze.js';
-import { closure } from './capture.js';
+import { capture, closure, moduleRef } from './capture.js';
 import { registerClass } from './classes.js';
 import { deserializeClosure } from './decode.js';
 import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js';
@@ -203,5 +203,252 @@ describe('the last payload of each function, for a loop of calls', () => {
       }
       expect(analyzeFunction).toHaveBeenCalled();
     }
+  });
+});
+
+describe('the frame cache', () => {
+  it('keeps the four newest frames of one body and size; a fifth pushes the oldest out', () => {
+    const cache = createPayloadCache(1 << 20);
+    const f = () => y;
+    const encode = (n: number) => encodeClosure(f, { y: [n] }, { cache }).id;
+    const ids = [1, 2, 3, 4, 5].map(encode);
+    expect(new Set(ids).size).toBe(5);
+    // 2 to 5 are kept: equal data gets the frame back
+    expect([2, 3, 4, 5].map(encode)).toEqual(ids.slice(1));
+    // 1 was pushed out: a new frame
+    expect(encode(1)).not.toBe(ids[0]);
+    const y = [0];
+  });
+
+  it('compares every part of the data: a large buffer and the values after it', () => {
+    const cache = createPayloadCache(1 << 24);
+    const f = () => [big, small];
+    const encode = (fill: number, last: number) =>
+      encodeClosure(f, { big: new Uint8Array(70_000).fill(fill), small: [last] }, { cache }).id;
+    const first = encode(7, 1);
+    expect(encode(7, 1)).toBe(first);
+    expect(encode(7, 2)).not.toBe(first);
+    expect(encode(8, 1)).not.toBe(first);
+    const big = new Uint8Array(0);
+    const small = [0];
+  });
+
+  it('a payload holding shared memory gets a new id each time, never a cached frame', () => {
+    const memory = new SharedArrayBuffer(8);
+    const f = () => memory;
+    const a = encodeClosure(f, { memory });
+    const b = encodeClosure(f, { memory });
+    expect(a.id).toMatch(/^\d+:\d+$/);
+    expect(b.id).toMatch(/^\d+:\d+$/);
+    expect(a.id).not.toBe(b.id);
+    expect(a.shared).toHaveLength(1);
+  });
+
+  it('a module captured under two names is listed once', () => {
+    const f = () => [a, b];
+    const path = moduleRef('node:path');
+    const { frame } = encodeClosure(f, { a: path, b: path });
+    expect(readTrustedFrame(frame).body.modules).toEqual([{ url: 'node:path' }]);
+    const a = 0;
+    const b = 0;
+  });
+});
+
+describe('the last payload is reused only when nothing that travels can have changed', () => {
+  it('a captured function given a new property since', async () => {
+    const cache = createPayloadCache(1 << 20);
+    const g = Object.assign(() => 1, { k: 1 });
+    const f = () => g.k;
+    const first = encodeClosure(f, { g }, { cache });
+    g.k = 2;
+    const second = encodeClosure(f, { g }, { cache });
+    expect(second.id).not.toBe(first.id);
+    expect(((await deserializeClosure(second.frame, { trusted: true })) as () => number)()).toBe(2);
+  });
+
+  it('a captured function given another capture since (closure() again)', async () => {
+    const cache = createPayloadCache(1 << 20);
+    const g = closure(() => k, { k: 1 });
+    const f = () => g();
+    encodeClosure(f, { g }, { cache });
+    closure(g, { k: 2 });
+    const { frame } = encodeClosure(f, { g }, { cache });
+    expect(((await deserializeClosure(frame, { trusted: true })) as () => number)()).toBe(2);
+    const k = 0;
+  });
+
+  it('a function whose prototype got a method since (a function for `new`)', async () => {
+    const cache = createPayloadCache(1 << 20);
+    const F = compiled({}, 'function F() {}') as { prototype: Record<string, unknown> };
+    const first = encodeClosure(F as never, undefined, { cache });
+    F.prototype.hello = hello;
+    const second = encodeClosure(F as never, undefined, { cache });
+    expect(second.id).not.toBe(first.id);
+    const back = (await deserializeClosure(second.frame, { trusted: true })) as new () => {
+      hello(): string;
+    };
+    expect(new back().hello()).toBe('hello');
+  });
+
+  it('a call without the capture after one with it is refused, as it would be first', () => {
+    const cache = createPayloadCache(1 << 20);
+    const f = (x: number) => x + y;
+    encodeClosure(f, { y: 1 }, { cache });
+    expect(captureError(() => encodeClosure(f, undefined, { cache })).missing).toEqual(['y']);
+    const y = 1;
+  });
+
+  it.runIf(scopesAvailable())(
+    'a function closed with capture.auto: its scope is read again at each call',
+    async () => {
+      let k = 1;
+      const f = closure(() => k, capture.auto);
+      const cache = createPayloadCache(1 << 20);
+      const run = async () =>
+        (
+          (await deserializeClosure(encodeClosure(f, undefined, { cache }).frame, {
+            trusted: true,
+          })) as () => number
+        )();
+      expect(await run()).toBe(1);
+      k = 2;
+      expect(await run()).toBe(2);
+    },
+  );
+});
+
+describe('names', () => {
+  it("a global read through a member is not an import binding, even when the capture holds the member's name", async () => {
+    const f = await roundTrip((x: number) => Math.max(x, max), { max: 10 });
+    expect([f(1), f(20)]).toEqual([10, 20]);
+    const max = 0;
+  });
+
+  it.runIf(scopesAvailable())(
+    'a captured function closed with capture.auto brings what it reads from its scope',
+    async () => {
+      const k = 5;
+      const g = closure(() => k * 2, capture.auto);
+      const f = await roundTrip(() => g(), { g });
+      expect(f()).toBe(10);
+    },
+  );
+
+  it('a name that is not `_` and the name of the function is not taken for babel’s `_f`', () => {
+    const env: Record<string, unknown> = {};
+    const fn = compiled(env, '(x) => afn(x)');
+    env.fn = fn;
+    expect(captureError(() => serializeClosure(fn, env)).missing).toEqual(['afn']);
+  });
+
+  it('a name of up to 200 characters travels, a longer one does not', async () => {
+    const named = (length: number) =>
+      Object.defineProperty((x: number) => x, 'name', { value: 'n'.repeat(length) });
+    expect((await roundTrip(named(200))).name).toBe('n'.repeat(200));
+    expect((await roundTrip(named(201))).name).not.toBe('n'.repeat(201));
+  });
+});
+
+describe('what a missing capture says', () => {
+  it("babel's `_f` beside a function `f`: the compiler moved part of it out", () => {
+    const f = compiled({}, 'function f() { return _f(); }');
+    expect(captureError(() => serializeClosure(f)).message).toContain(
+      'a compiler (babel or SWC) moved part of the function out of it',
+    );
+  });
+
+  it('a captured function with its own capture: the fix adds to that closure()', () => {
+    const g = closure(() => z, {});
+    const error = captureError(() => serializeClosure(() => g(), { g }));
+    expect(error.path).toBe('capture.g');
+    expect(error.message).toContain('Fix: closure(g, { …, z })');
+    const z = 1;
+  });
+
+  it('short names in compact code may be a minifier’s; in formatted code they are not called so', () => {
+    const hint = "if this code was minified, these may be the minifier's names";
+    expect(captureError(() => serializeClosure(compiled({}, '(a)=>a+b'))).message).toContain(hint);
+    expect(
+      captureError(() => serializeClosure(compiled({}, '(a) => a + b'))).message,
+    ).not.toContain(hint);
+  });
+});
+
+describe('paths of refused values', () => {
+  it("in a captured function's own capture", () => {
+    const g = closure(() => w, { w: new WeakMap() });
+    expect(captureError(() => serializeClosure(() => g(), { g })).path).toBe(
+      'capture.g(capture).w',
+    );
+    const w = 0;
+  });
+
+  it("in a function's own properties and its prototype's", () => {
+    const withStatic = Object.assign((x: number) => x, { cache: new WeakMap() });
+    expect(captureError(() => serializeClosure(withStatic)).path).toBe('fn.cache');
+    const F = compiled({}, 'function F() {}') as { prototype: Record<string, unknown> };
+    F.prototype.cache = new WeakMap();
+    expect(captureError(() => serializeClosure(F as never)).path).toBe('fn.prototype.cache');
+  });
+});
+
+describe('functions that are what they look like', () => {
+  it('a registered class keeps the identifier it was registered with', () => {
+    class Point {
+      x = 1;
+    }
+    registerClass(Point, { identifier: 'geometry.Point' });
+    const p = new Point();
+    const { frame } = encodeClosure(() => p, { p });
+    expect(readTrustedFrame(frame).body.classes.map((c) => c.identifier)).toEqual([
+      'geometry.Point',
+    ]);
+  });
+
+  it('a function for `new` whose body says "class" keeps its prototype methods', async () => {
+    const F = compiled({}, 'function F() { return "a class of its own"; }') as {
+      prototype: Record<string, unknown>;
+    };
+    F.prototype.hello = hello;
+    const back = (await roundTrip(F as never)) as unknown as new () => { hello(): string };
+    expect(new back().hello()).toBe('hello');
+  });
+
+  it('a function whose prototype is null travels', async () => {
+    const F = compiled({}, 'function F() { return 3; }') as { prototype: unknown };
+    F.prototype = null;
+    expect((await roundTrip(F as never as () => number))()).toBe(3);
+  });
+
+  it('a generator written `function *g` (a space before the star) is a native generator', async () => {
+    const g = compiled({}, 'function *g() { yield 1; yield 2; }') as () => Iterable<number>;
+    expect([...(await roundTrip(g))()]).toEqual([1, 2]);
+  });
+
+  it('a captured method that reads `this` is refused even when its body mentions a function', () => {
+    const holder = {
+      n: 1,
+      read() {
+        // a function is not declared here
+        return this.n;
+      },
+    };
+    const error = captureError(() => serializeClosure(() => r(), { r: holder.read }));
+    expect(error.message).toContain('reads `this`');
+    const r = holder.read;
+  });
+
+  it('a function with `resolve` and `cache` is CommonJS’s require only if it is named `require`', async () => {
+    const lookup = Object.assign(compiled({}, 'function lookup(x) { return x * 2; }'), {
+      resolve: hello,
+      cache: {},
+    });
+    expect((await roundTrip(() => l(4), { l: lookup }))()).toBe(8);
+    const l = lookup;
+  });
+
+  it('source that contains `{ [native code] }` before its end is not native', async () => {
+    const f = compiled({}, '() => "{ [native code] }" + "!"');
+    expect((await roundTrip(f as () => string))()).toBe('{ [native code] }!');
   });
 });

@@ -1,13 +1,18 @@
 // esbuild's runtime helpers, as the worker supplies them: the semantics of esbuild's
 // internal/runtime/runtime.go, checked against what the syntax they lower does natively.
-import { describe, expect, it } from 'vitest';
-import { esbuildHelpers } from './esbuild-helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { freshImport } from './test-helpers.js';
 
-const { __name, __publicField, __spreadValues, __spreadProps, __objRest, __async } = esbuildHelpers;
+// a table built when the module loads: loaded for each test, so that each test builds it
+let esbuildHelpers: typeof import('./esbuild-helpers.js')['esbuildHelpers'];
+beforeEach(async () => {
+  ({ esbuildHelpers } =
+    await freshImport<typeof import('./esbuild-helpers.js')>('./esbuild-helpers.js'));
+});
 
 describe("esbuild's helpers", () => {
   it('__name names a function', () => {
-    const f = __name(() => 1, 'renamed') as Function;
+    const f = esbuildHelpers.__name(() => 1, 'renamed') as Function;
     expect(f.name).toBe('renamed');
     expect(Object.getOwnPropertyDescriptor(f, 'name')).toMatchObject({
       configurable: true,
@@ -23,7 +28,7 @@ describe("esbuild's helpers", () => {
       }
     }
     const obj = new Base() as unknown as Record<PropertyKey, unknown>;
-    __publicField(obj, 'x', 1);
+    esbuildHelpers.__publicField(obj, 'x', 1);
     expect(seen).toEqual([]);
     expect(Object.getOwnPropertyDescriptor(obj, 'x')).toEqual({
       value: 1,
@@ -31,14 +36,14 @@ describe("esbuild's helpers", () => {
       enumerable: true,
       configurable: true,
     });
-    __publicField(obj, 7, 'seven');
+    esbuildHelpers.__publicField(obj, 7, 'seven');
     expect(Object.keys(obj)).toEqual(['7', 'x']);
     const symbol = Symbol('s');
-    __publicField(obj, symbol, 's');
+    esbuildHelpers.__publicField(obj, symbol, 's');
     expect(obj[symbol]).toBe('s');
     // a new key is assigned
     const plain: Record<string, unknown> = {};
-    __publicField(plain, 'y', 2);
+    esbuildHelpers.__publicField(plain, 'y', 2);
     expect(plain).toEqual({ y: 2 });
   });
 
@@ -47,14 +52,14 @@ describe("esbuild's helpers", () => {
     const hidden = Symbol('hidden');
     const b = Object.assign(Object.create({ inherited: 1 }), { own: 2, [symbol]: 3 });
     Object.defineProperty(b, hidden, { value: 4, enumerable: false });
-    const spread = __spreadValues({ a: 0 }, b);
+    const spread = esbuildHelpers.__spreadValues({ a: 0 }, b);
     expect(spread).toEqual({ a: 0, own: 2, [symbol]: 3 });
     expect(Object.getOwnPropertySymbols(spread)).toEqual([symbol]);
-    expect(__spreadValues({ a: 1 }, undefined)).toEqual({ a: 1 });
+    expect(esbuildHelpers.__spreadValues({ a: 1 }, undefined)).toEqual({ a: 1 });
   });
 
   it('__spreadProps copies descriptors', () => {
-    const target = __spreadProps(
+    const target = esbuildHelpers.__spreadProps(
       {},
       {
         get g() {
@@ -76,16 +81,16 @@ describe("esbuild's helpers", () => {
       [skipped]: 4,
     });
     Object.defineProperty(source, hidden, { value: 5, enumerable: false });
-    const rest = __objRest(source, ['x', skipped]);
+    const rest = esbuildHelpers.__objRest(source, ['x', skipped]);
     expect(rest).toEqual({ y: 2, [symbol]: 3 });
     expect(Object.getOwnPropertySymbols(rest)).toEqual([symbol]);
-    expect(__objRest(null, [])).toEqual({});
-    expect(__objRest(undefined, [])).toEqual({});
+    expect(esbuildHelpers.__objRest(null, [])).toEqual({});
+    expect(esbuildHelpers.__objRest(undefined, [])).toEqual({});
   });
 
   it('__async runs a generator as an async function: awaits, throws into it, rejects', async () => {
     const self = { base: 10 };
-    const ok = await __async(self, [5], function* (this: typeof self, n: number) {
+    const ok = await esbuildHelpers.__async(self, [5], function* (this: typeof self, n: number) {
       const a = (yield Promise.resolve(n)) as number;
       try {
         yield Promise.reject(new Error('caught'));
@@ -96,12 +101,12 @@ describe("esbuild's helpers", () => {
     });
     expect(ok).toEqual([15, 'caught']);
     await expect(
-      __async(null, [], function* () {
+      esbuildHelpers.__async(null, [], function* () {
         yield Promise.reject(new Error('uncaught'));
       }),
     ).rejects.toThrow('uncaught');
     await expect(
-      __async(null, [], function* () {
+      esbuildHelpers.__async(null, [], function* () {
         yield 1;
         throw new Error('thrown after a step');
       }),

@@ -1,9 +1,9 @@
 // The names a function may use without capturing them are exactly those a fresh worker thread has:
 // compared with one, on whichever Node runs the suite.
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
-import { compilesCode, lookupGlobalPath, nativePath, workerGlobals } from './globals.js';
-import { roundTrip } from './test-helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { compilesCode, workerGlobals } from './globals.js';
+import { freshImport, roundTrip } from './test-helpers.js';
 
 /** A fresh worker thread's global names (an ES module: no CommonJS names of its own). */
 function freshWorkerGlobals(): Promise<string[]> {
@@ -33,20 +33,33 @@ describe('workerGlobals', () => {
 });
 
 describe('native functions by their global path', () => {
+  // the index of natives is built once per module: loaded for each test, each test builds it
+  let globals: typeof import('./globals.js');
+  beforeEach(async () => {
+    globals = await freshImport('./globals.js');
+  });
+
   it.each([
     [Math.max, 'Math.max'],
     [JSON.stringify, 'JSON.stringify'],
     [Array.prototype.join, 'Array.prototype.join'],
+    [Array.isArray, 'Array.isArray'],
     [Buffer.from, 'Buffer.from'],
     [process.nextTick, 'process.nextTick'],
   ])('%o is %s', (fn, path) => {
-    expect(nativePath(fn as Function)).toBe(path);
-    expect(lookupGlobalPath(path)).toBe(fn);
+    expect(globals.nativePath(fn as Function)).toBe(path);
+    expect(globals.lookupGlobalPath(path)).toBe(fn);
   });
 
-  it('a path that is not there, or runs into a primitive', () => {
-    for (const path of ['Math.nothing', 'nothing.at.all', 'Math.PI.toFixed', 'constructor'])
-      expect(lookupGlobalPath(path)).toBeUndefined();
+  it('a path that is not there, or runs into a primitive or undefined', () => {
+    for (const path of [
+      'Math.nothing',
+      'nothing.at.all',
+      'Math.PI.toFixed',
+      'constructor',
+      'undefined.x',
+    ])
+      expect(globals.lookupGlobalPath(path)).toBeUndefined();
   });
 
   it('eval and Function compile code', () => {

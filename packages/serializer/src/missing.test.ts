@@ -1,7 +1,14 @@
 // The missing-capture message, name by name (issue 21: its rules were exercised only through the
 // toolchain matrix, in another package; a mutation run of this file found most of them unpinned).
-import { describe, expect, it } from 'vitest';
-import { type Missing, missingError, renamedFrom } from './missing.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Missing } from './missing.js';
+import { freshImport } from './test-helpers.js';
+
+// its patterns and tables are built when it loads: loaded for each test, so that each test builds them
+let missing: typeof import('./missing.js');
+beforeEach(async () => {
+  missing = await freshImport('./missing.js');
+});
 
 const base: Missing = {
   path: 'fn',
@@ -13,7 +20,7 @@ const base: Missing = {
   compact: false,
   found: {},
 };
-const message = (m: Partial<Missing>) => missingError([{ ...base, ...m }]).message;
+const message = (m: Partial<Missing>) => missing.missingError([{ ...base, ...m }]).message;
 
 describe('what each kind of missing name is called, and its fix', () => {
   it.each([
@@ -47,11 +54,11 @@ describe('what each kind of missing name is called, and its fix', () => {
   it('names that are not a tool’s stay as written', () => {
     for (const name of ['ref', '_refx', 'x_ref', 'y2x', '_', 'a_b', 'Secret_value', '__2'])
       expect(message({ names: [name] })).not.toMatch(/moved part|renamed by a bundler|#private/);
-    expect(renamedFrom('y2')).toBe('y');
-    expect(renamedFrom('count10')).toBe('count');
-    expect(renamedFrom('a_2')).toBeUndefined();
-    expect(renamedFrom('2')).toBeUndefined();
-    expect(renamedFrom('y')).toBeUndefined();
+    expect(missing.renamedFrom('y2')).toBe('y');
+    expect(missing.renamedFrom('count10')).toBe('count');
+    expect(missing.renamedFrom('a_2')).toBeUndefined();
+    expect(missing.renamedFrom('2')).toBeUndefined();
+    expect(missing.renamedFrom('y')).toBeUndefined();
   });
 
   it("a compiler's #private storage, by its helpers or tsc's names", () => {
@@ -97,7 +104,7 @@ describe('what each kind of missing name is called, and its fix', () => {
 
   it('long lists are cut, every name is in `missing`, and three functions at most are shown', () => {
     const names = Array.from({ length: 10 }, (_, i) => `name${String.fromCharCode(97 + i)}`);
-    const error = missingError([
+    const error = missing.missingError([
       { ...base, names },
       { ...base, path: 'capture.b', names: ['b1x'] },
       { ...base, path: 'capture.c', names: ['c1x'] },
@@ -179,9 +186,9 @@ describe('the patterns, at their edges', () => {
   });
 
   it('a bundler rename needs an identifier before the digits', () => {
-    expect(renamedFrom('éa2')).toBeUndefined();
-    expect(renamedFrom('$2')).toBe('$');
-    expect(renamedFrom('_y12')).toBe('_y');
+    expect(missing.renamedFrom('éa2')).toBeUndefined();
+    expect(missing.renamedFrom('$2')).toBe('$');
+    expect(missing.renamedFrom('_y12')).toBe('_y');
   });
 
   it('minified: every name one or two characters, and unused capture keys', () => {
@@ -225,7 +232,7 @@ describe('the patterns, at their edges', () => {
   });
 
   it('three functions are shown; a fourth only counted', () => {
-    const three = missingError(
+    const three = missing.missingError(
       ['a', 'b', 'c'].map((x) => ({ ...base, path: `capture.${x}`, names: [`${x}1x`] })),
     );
     expect(three.message.split('\n')).toHaveLength(4);

@@ -158,6 +158,22 @@ describe('reading bindings through the inspector', () => {
     expect(bindingsOf(innermost, ['far'])?.get('far')?.value).toBe('far');
   });
 
+  it('a scope of a function whose name says Global is not the global scope', () => {
+    function makeGlobalish() {
+      const k = 'bound';
+      return () => k;
+    }
+    expect(bindingsOf(makeGlobalish(), ['k'])?.get('k')?.value).toBe('bound');
+  });
+
+  it('a `let` that changed since the last read is read again', () => {
+    let k = 1;
+    const read = () => k;
+    expect(bindingsOf(read, ['k'])?.get('k')?.value).toBe(1);
+    k = 2;
+    expect(bindingsOf(read, ['k'])?.get('k')?.value).toBe(2);
+  });
+
   it("the prototype of the scope list is not a scope: an array method's name is not bound", () => {
     expect(bindingsOf(() => 1, ['map', 'push', 'length'])?.size).toBe(0);
   });

@@ -79,40 +79,42 @@ function post(s: Session, method: string, params: object): any {
 
 /** Which names each function literal binds in scope: the same for every closure made from it. */
 const boundByLocation = new Map<string, ReadonlySet<string>>();
-const byFunction = new WeakMap<Function, Map<string, Binding | null>>();
+/** Per function, the names known not to be bound around it: that cannot change. */
+const unboundIn = new WeakMap<Function, Set<string>>();
 
 /**
  * The bindings of `names` in `fn`'s scope chain (globals excluded), or undefined where scopes
- * cannot be read. A name not in the map is not bound around `fn`.
+ * cannot be read. A name not in the map is not bound around `fn`. A bound name is read at each
+ * call: its value can change (`let`), and `capture.auto` must carry the value it has now.
  */
 export function bindingsOf(
   fn: Function,
   names: readonly string[],
 ): Map<string, Binding> | undefined {
   if (names.length === 0 || !scopesAvailable()) return names.length === 0 ? new Map() : undefined;
-  let known = byFunction.get(fn);
-  if (!known) {
-    known = new Map();
-    byFunction.set(fn, known);
+  let unbound = unboundIn.get(fn);
+  if (!unbound) {
+    unbound = new Set();
+    unboundIn.set(fn, unbound);
   }
-  const wanted = names.filter((n) => !known!.has(n));
-  if (wanted.length > 0) {
-    try {
-      read(fn, wanted, known);
-    } catch (error) {
-      // the inspector failed us: the source alone is checked from now on, as where it is missing
-      session = null;
-      process.emitWarning(
-        `closure-pool: reading a function's scopes failed (${(error as Error).message}); free variables are checked from the source alone from now on.`,
-        { code: 'CLOSURE_POOL_NO_INSPECTOR' },
-      );
-      return undefined;
-    }
-  }
+  const wanted = names.filter((n) => !unbound!.has(n));
   const found = new Map<string, Binding>();
-  for (const name of names) {
-    const binding = known.get(name);
+  if (wanted.length === 0) return found;
+  const bindings = new Map<string, Binding | null>();
+  try {
+    read(fn, wanted, bindings);
+  } catch (error) {
+    // the inspector failed us: the source alone is checked from now on, as where it is missing
+    session = null;
+    process.emitWarning(
+      `closure-pool: reading a function's scopes failed (${(error as Error).message}); free variables are checked from the source alone from now on.`,
+      { code: 'CLOSURE_POOL_NO_INSPECTOR' },
+    );
+    return undefined;
+  }
+  for (const [name, binding] of bindings) {
     if (binding) found.set(name, binding);
+    else unbound.add(name);
   }
   return found;
 }

@@ -40,3 +40,14 @@ export async function travel<T>(value: T): Promise<T> {
   const v = value;
   return (await roundTrip(() => v, { v }))();
 }
+
+let loads = 0;
+/**
+ * `specifier` (relative to this file) loaded anew, apart from the copy other imports share: what it
+ * builds when it loads (tables, schemas, patterns) is built inside the test that asks. A mutation
+ * run turns its mutant on once the test file is loaded, so a table a test file's own imports build
+ * never has the mutant in it.
+ */
+export async function freshImport<M>(specifier: string): Promise<M> {
+  return import(/* @vite-ignore */ `${specifier}?fresh=${++loads}`);
+}

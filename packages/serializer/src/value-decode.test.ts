@@ -2,14 +2,21 @@
 // refused by name, and each repair does exactly what it says. Cases from the survivors of the
 // serializer's mutation run.
 import { serialize } from 'node:v8';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PayloadError } from './errors.js';
-import { type DecodeHooks, decodeValues, LATER } from './value-decode.js';
+import { freshImport } from './test-helpers.js';
+import type { DecodeHooks } from './value-decode.js';
 import { Fix, Place } from './value-format.js';
+
+// its table of views is built when it loads: loaded for each test, so that each test builds it
+let values: typeof import('./value-decode.js');
+beforeEach(async () => {
+  values = await freshImport('./value-decode.js');
+});
 
 const memory = new SharedArrayBuffer(16);
 const hooks: DecodeHooks = {
-  ref: (index) => (index === 0 ? Math.max : LATER),
+  ref: (index) => (index === 0 ? Math.max : values.LATER),
   classAt: (index) => (index === 0 ? class Point {} : index === 1 ? () => {} : undefined),
   construct: (_, args) => ({ built: args }),
   sharedAt: (index) => (index === 0 ? memory : undefined),
@@ -18,7 +25,7 @@ const hooks: DecodeHooks = {
 /** The message of the PayloadError decoding `bytes` throws. */
 function refusal(bytes: Uint8Array): string {
   try {
-    decodeValues(bytes, [], hooks).finish();
+    values.decodeValues(bytes, [], hooks).finish();
   } catch (error) {
     expect(error).toBeInstanceOf(PayloadError);
     expect((error as PayloadError).field).toBe('values');
@@ -29,7 +36,7 @@ function refusal(bytes: Uint8Array): string {
 
 /** A whole values record, read back and finished. */
 function readBack(record: object) {
-  const back = decodeValues(serialize(record), [], hooks);
+  const back = values.decodeValues(serialize(record), [], hooks);
   back.finish();
   return back;
 }
@@ -250,7 +257,7 @@ describe('placeholders', () => {
     record.patch = [record.envs[0], map, set];
     record.envs[0] = { ...record.envs[0], map, set } as never;
     record.patch[0] = record.envs[0];
-    const back = decodeValues(serialize(record), [], hooks);
+    const back = values.decodeValues(serialize(record), [], hooks);
     const deferred = back.finish();
     expect(deferred).toBe(true);
     const env = back.envs[0] as Record<string, any>;
@@ -265,9 +272,45 @@ describe('placeholders', () => {
     expect([...env.set]).toEqual([memory]);
   });
 
+  it.each([
+    'Int8Array',
+    'Uint8Array',
+    'Uint8ClampedArray',
+    'Int16Array',
+    'Uint16Array',
+    'Int32Array',
+    'Uint32Array',
+    'Float32Array',
+    'Float64Array',
+    'BigInt64Array',
+    'BigUint64Array',
+    'DataView',
+    'Buffer',
+  ])('a %s over shared memory is that view, over that memory', (type) => {
+    const view = {};
+    const env = { view };
+    const back = values.decodeValues(
+      serialize({
+        envs: [env],
+        members: [{}],
+        places: [[view, Place.SHARED_VIEW, [0, type, 8, 1]]],
+        patch: [env],
+        fixes: [],
+      }),
+      [],
+      hooks,
+    );
+    back.finish();
+    const made = (back.envs[0] as { view: ArrayBufferView }).view;
+    expect(type === 'Buffer' ? Buffer.isBuffer(made) : made.constructor.name).toBe(
+      type === 'Buffer' ? true : type,
+    );
+    expect([made.buffer, made.byteOffset]).toEqual([memory, 8]);
+  });
+
   it('nothing left for later: finish says so', () => {
     const ref = {};
-    const back = decodeValues(
+    const back = values.decodeValues(
       serialize({
         envs: [{ ref }],
         members: [{}],
