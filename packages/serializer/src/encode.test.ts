@@ -7,7 +7,7 @@ import { capture, closure, moduleRef } from './capture.js';
 import { registerClass } from './classes.js';
 import { deserializeClosure } from './decode.js';
 import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js';
-import { CaptureError, ErrorCode } from './errors.js';
+import { ErrorCode } from './errors.js';
 import { readTrustedFrame } from './payload.js';
 import { scopesAvailable } from './scopes.js';
 import { captureError, roundTrip } from './test-helpers.js';
