@@ -2,7 +2,7 @@
 // compared with one, on whichever Node runs the suite.
 import { Worker } from 'node:worker_threads';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { compilesCode, workerGlobals } from './globals.js';
+import { compilesCode } from './globals.js';
 import { freshImport, roundTrip } from './test-helpers.js';
 
 /** A fresh worker thread's global names (an ES module: no CommonJS names of its own). */
@@ -19,26 +19,27 @@ function freshWorkerGlobals(): Promise<string[]> {
   });
 }
 
+// the list of Node's globals and the index of natives are built by the module: loaded for each
+// test, so that each test builds them
+let globals: typeof import('./globals.js');
+beforeEach(async () => {
+  globals = await freshImport('./globals.js');
+});
+
 describe('workerGlobals', () => {
   it('are the names a fresh worker thread has, all of them', async () => {
     const theirs = await freshWorkerGlobals();
-    const ours = workerGlobals();
+    const ours = globals.workerGlobals();
     expect([...ours].filter((name) => !theirs.includes(name))).toEqual([]);
     expect(theirs.filter((name) => !ours.has(name))).toEqual([]);
   });
 
   it('leave out what the calling thread added to its own globals', () => {
-    expect(workerGlobals().has('__vitest_worker__')).toBe(false);
+    expect(globals.workerGlobals().has('__vitest_worker__')).toBe(false);
   });
 });
 
 describe('native functions by their global path', () => {
-  // the index of natives is built once per module: loaded for each test, each test builds it
-  let globals: typeof import('./globals.js');
-  beforeEach(async () => {
-    globals = await freshImport('./globals.js');
-  });
-
   it.each([
     [Math.max, 'Math.max'],
     [JSON.stringify, 'JSON.stringify'],
