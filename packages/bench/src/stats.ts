@@ -37,6 +37,17 @@ export async function interleave(
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, stats(values)]));
 }
 
+/**
+ * The ratio `a / b` round by round (`interleave` measures each contender once per round, so their
+ * samples line up), summarized: a slow spell of a shared machine slows both sides of a round, and
+ * cancels out of its ratio, where it does not cancel out of the ratio of two medians.
+ */
+export function pairedRatio(a: Stats, b: Stats): Stats {
+  if (a.samples.length !== b.samples.length)
+    throw new Error(`pairedRatio: ${a.samples.length} samples against ${b.samples.length}`);
+  return stats(a.samples.map((value, round) => value / b.samples[round]!));
+}
+
 /** Milliseconds `fn` takes. */
 export async function time(fn: () => unknown): Promise<number> {
   const started = performance.now();

@@ -29,6 +29,38 @@ describe('chunk sizes', () => {
 });
 
 describe('ChunkSource', () => {
+  it('an array: chunks as its iterator reads it, its length read at each chunk', async () => {
+    const array = [1, 2, 3, 4, 5];
+    const source = new ChunkSource(array, () => 2);
+    expect(await source.next()).toEqual({ start: 0, items: [1, 2] });
+    array.push(6); // as the iterator does, items added before they are reached are read
+    array.splice(2, 1); // and removed ones are not
+    expect(await source.next()).toEqual({ start: 2, items: [4, 5] });
+    expect(await source.next()).toEqual({ start: 4, items: [6] });
+    expect(await source.next()).toBeUndefined();
+    expect(await source.next()).toBeUndefined();
+  });
+
+  it('an array whose iteration was changed is read through its iterator', async () => {
+    const array: unknown[] = [1, 2, 3];
+    array[Symbol.iterator] = function* (): ArrayIterator<unknown> {
+      yield 'own';
+    } as () => ArrayIterator<unknown>;
+    const source = new ChunkSource(array, () => 5);
+    expect(await source.next()).toEqual({ start: 0, items: ['own'] });
+    const next = Object.getPrototypeOf([][Symbol.iterator]());
+    const original = next.next;
+    next.next = function (this: Iterator<unknown>) {
+      const step = original.call(this);
+      return step.done ? step : { done: false, value: (step.value as number) * 10 };
+    };
+    try {
+      expect(await new ChunkSource([1, 2], () => 5).next()).toEqual({ start: 0, items: [10, 20] });
+    } finally {
+      next.next = original;
+    }
+  });
+
   it('reads lazily, one chunk at a time, and numbers items from the start', async () => {
     let pulled = 0;
     const source = new ChunkSource(

@@ -48,6 +48,10 @@ export class AdaptiveChunkSize {
   }
 }
 
+const arrayValues = Array.prototype[Symbol.iterator];
+const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]()) as Iterator<unknown>;
+const arrayIteratorNext = arrayIteratorPrototype.next;
+
 /** Pulls items lazily, one chunk at a time, from any iterable or async iterable. */
 export class ChunkSource {
   private readonly iterator: Iterator<unknown> | AsyncIterator<unknown>;
@@ -56,6 +60,8 @@ export class ChunkSource {
   private done = false;
   /** The input's own error, thrown once the items read before it are handed out. */
   private failure: { error: unknown } | undefined;
+  /** The input, when it is a plain array. */
+  private array: readonly unknown[] | undefined;
 
   constructor(
     items: Items<unknown>,
@@ -71,6 +77,14 @@ export class ChunkSource {
     ) {
       this.iterator = (items as Iterable<unknown>)[Symbol.iterator]();
       this.isAsync = false;
+      // a plain array, iterated as arrays are: sliced, not read item by item
+      if (
+        Array.isArray(items) &&
+        items[Symbol.iterator] === arrayValues &&
+        Object.getPrototypeOf(this.iterator) === arrayIteratorPrototype &&
+        arrayIteratorPrototype.next === arrayIteratorNext
+      )
+        this.array = items;
     } else {
       throw new InvalidArgumentError(
         `Expected the items to be an iterable or async iterable (an array, a generator, a Set…), got ${describeItems(items)}.`,
@@ -87,6 +101,7 @@ export class ChunkSource {
     if (this.failure) throw this.failure.error;
     if (this.done) return undefined;
     const want = this.size();
+    if (this.array) return this.slice(this.array, want);
     const items: unknown[] = [];
     while (items.length < want) {
       let step: IteratorResult<unknown>;
@@ -106,6 +121,16 @@ export class ChunkSource {
       }
       items.push(step.value);
     }
+    if (items.length === 0) return undefined;
+    const chunk = { start: this.index, items };
+    this.index += items.length;
+    return chunk;
+  }
+
+  /** An array's next chunk, as its iterator would read it (length read now), by one slice. */
+  private slice(array: readonly unknown[], want: number): Chunk | undefined {
+    const items = array.slice(this.index, this.index + want);
+    if (items.length < want) this.done = true;
     if (items.length === 0) return undefined;
     const chunk = { start: this.index, items };
     this.index += items.length;

@@ -1,7 +1,14 @@
 import { getEventListeners } from 'node:events';
 import { capture } from '@closure-pool/serializer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TaskError, TaskTimeoutError, WorkerCrashedError } from './errors.js';
+import {
+  ClosurePoolError,
+  ErrorCode,
+  TaskError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+} from './errors.js';
+import type { Executor } from './executor.js';
 import { ClosurePool } from './pool.js';
 
 const pool = new ClosurePool({ threads: 2 });
@@ -249,5 +256,24 @@ describe('a thread that dies', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('a reply the pool cannot read', () => {
+  it('fails the call, naming the items, instead of waiting for them forever', async () => {
+    // an executor that breaks the protocol: `errors` is not a list
+    const broken: Executor = {
+      concurrency: 1,
+      run: async () => ({ done: 2, values: [1, 2], errors: null as never, elapsedMs: 0 }),
+      close: async () => {},
+      destroy: async () => {},
+    };
+    const local = new ClosurePool({ executor: broken });
+    const error = await failure(local.map((x: number) => x, [1, 2], { chunkSize: 2 }));
+    expect(error).toBeInstanceOf(ClosurePoolError);
+    expect(error.code).toBe(ErrorCode.INTERNAL_ERROR);
+    expect(error.message).toMatch(/could not read the outcome of items 0–1: .*Please report this/);
+    expect(error.cause).toBeInstanceOf(TypeError);
+    await local.close(); // nothing left running
   });
 });

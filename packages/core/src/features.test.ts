@@ -332,6 +332,26 @@ describe('errors that point at the user’s code', () => {
     expect(caller).toMatch(here);
   });
 
+  it('a repeated apply (the direct path) still shows where it was awaited, without our frames', async () => {
+    const check = (x: number) => {
+      if (x > 1) throw new RangeError(`too big: ${x}`);
+      return x;
+    };
+    const call = (x: number) => pool.apply((y: number) => check(y), [x], capture({ check }));
+    expect(await call(1)).toBe(1); // the first call is watched; the next ones go direct
+    expect(await call(0)).toBe(0);
+    async function callerOfApply() {
+      return await call(5);
+    }
+    const error = (await callerOfApply().catch((e: unknown) => e)) as TaskError;
+    expect(error).toBeInstanceOf(TaskError);
+    const [worker, caller] = error.stack!.split('    --- the call to the pool ---\n');
+    expect(worker).toMatch(/^TaskError: Item 0 failed: RangeError: too big: 5\n\s+at check/);
+    // (vitest's source maps print an async frame without its `async`)
+    expect(caller).toMatch(/at (async )?callerOfApply \(.*features\.test\.ts:\d+:\d+\)/);
+    expect(caller).not.toMatch(/[\\/]pool\.(ts|js):|user-frames\.(ts|js):/);
+  });
+
   it('under tsx, the TypeScript file and line where the error was thrown, and where map was called', async () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');

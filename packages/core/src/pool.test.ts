@@ -43,6 +43,22 @@ describe('map', () => {
     expect(Object.keys(results)).toHaveLength(100); // dense, not a sparse array
   });
 
+  it('a sparse array: its holes are items, read as undefined, also when the function fails to load', async () => {
+    // biome-ignore lint/suspicious/noSparseArray: the holes are the point
+    const sparse = [1, , 3, , 5];
+    expect(
+      await pool.map((x: number | undefined) => x ?? 'hole', sparse, { chunkSize: 2 }),
+    ).toEqual([1, 'hole', 3, 'hole', 5]);
+    const missing = moduleRef('file:///nonexistent/closure-pool-test.mjs');
+    const results = await pool.map(
+      (x: number | undefined) => [missing, x],
+      sparse,
+      capture({ missing }),
+      { settle: true, chunkSize: 5 },
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
+  });
+
   it('runs off the main thread', async () => {
     const ids = await pool.map(() => readThreadId(), range(4), capture({ readThreadId }));
     for (const id of ids) expect(id).not.toBe(threadId);

@@ -41,10 +41,11 @@ import {
   ChunkRunner,
   explain,
   type Outcome,
+  outcomeAt,
   type Range,
   readReply,
 } from './runner.js';
-import { callSite } from './user-frames.js';
+import { awaitedSite, callSite } from './user-frames.js';
 
 type Settled<R> = PromiseSettledResult<Awaited<R>>;
 type Settling = CallOptions & { readonly settle: true };
@@ -261,23 +262,23 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
         `Expected the arguments to be an array, like [1, 2], got ${typeof args}.`,
       );
     const { capture, options } = splitArgs(rest);
-    const site = callSite(this.apply);
     this.check(fn, options);
     const payload = encodeClosure(fn, capture, { cache: this.payloads });
     // the first call of a payload is watched, so that loadTimeout bounds its loading; later ones
-    // (nothing to watch: no timeout, no progress) go direct, at the thread pool's own latency
+    // (nothing to watch: no timeout, no progress) go direct, at the thread pool's own latency,
+    // and read their caller's frames from the async stack only if the call fails
     if (
       this.loaded.get(payload.id) &&
       options.timeout === undefined &&
       !options.onProgress &&
       !this.recycles
     )
-      return this.callDirectly(payload, args, options, { fn, capture, site });
+      return await this.callDirectly(payload, args, options, { fn, capture, site: undefined });
     const [result] = await this.collect(fn, [args], 'spread', {
       capture,
       options: { ...options, settle: false, chunkSize: 1 },
       payload,
-      site,
+      site: callSite(this.apply),
     });
     this.loaded.set(payload.id, true);
     return result;
@@ -398,17 +399,18 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     const running = this.executor.run(task, signal);
     this.direct.add(running);
     try {
-      const { reply, outcomes } = readReply(await running, 0);
+      const { reply, range } = readReply(await running, 0);
       const [stray] = reply.strays ?? [];
       for (const { kind, error } of reply.strays?.slice(1) ?? [])
         this.reportStray(new StrayError(kind, fromErrorRecord(error)));
       if (stray) throw new StrayError(stray.kind, fromErrorRecord(stray.error));
-      if (outcomes[0]!.ok) this.itemsCompleted++;
+      const outcome = outcomeAt(range, 0);
+      if (outcome.ok) this.itemsCompleted++;
       else {
         this.itemsFailed++;
-        explain(outcomes[0]!.error, payload, origin);
+        explain(outcome.error, payload, { ...origin, site: origin.site ?? awaitedSite() });
       }
-      return unwrap(outcomes[0]!);
+      return unwrap(outcome);
     } catch (error) {
       if (error instanceof TaskError || error instanceof StrayError) throw error;
       if (signal?.aborted) throw signal.reason;
@@ -443,7 +445,8 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     const ranges: Range[] = [];
     try {
       for (let range = await runner.next(); range; range = await runner.next()) {
-        if (!settle) for (const outcome of range.outcomes) if (!outcome.ok) throw outcome.error;
+        const [first] = range.failures?.values() ?? [];
+        if (!settle && first) throw first;
         ranges.push(range);
       }
     } finally {
@@ -455,8 +458,10 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       // every item has its outcome once the call ends normally: a gap is a bug of ours
       if (range.start !== results.length)
         throw new Error(`closure-pool: items ${results.length}–${range.start - 1} have no outcome`);
-      for (const outcome of range.outcomes)
-        results.push(settle ? settled(outcome) : unwrap(outcome));
+      const { values } = range;
+      if (settle)
+        for (let i = 0; i < values.length; i++) results.push(settled(outcomeAt(range, i)));
+      else for (let i = 0; i < values.length; i++) results.push(values[i]);
     }
     return results;
   }
@@ -582,6 +587,14 @@ function unwrap(outcome: Outcome): unknown {
   return outcome.value;
 }
 
+/** A range's items as a stream hands them out: settled, or values (throwing at a failure). */
+function* outcomesOf(range: Range, settle: boolean): Generator<unknown> {
+  for (let i = 0; i < range.values.length; i++) {
+    const outcome = outcomeAt(range, i);
+    yield settle ? settled(outcome) : unwrap(outcome);
+  }
+}
+
 function settled(outcome: Outcome): PromiseSettledResult<unknown> {
   return outcome.ok
     ? { status: 'fulfilled', value: outcome.value }
@@ -599,8 +612,8 @@ async function* inOrder(
     for (;;) {
       for (let range = buffered.get(next); range; range = buffered.get(next)) {
         buffered.delete(next);
-        next += range.outcomes.length;
-        for (const outcome of range.outcomes) yield settle ? settled(outcome) : unwrap(outcome);
+        next += range.values.length;
+        yield* outcomesOf(range, settle);
       }
       const range = await runner.next();
       if (!range) return;
@@ -615,9 +628,8 @@ async function* asCompleted(start: () => ChunkRunner): AsyncGenerator<unknown> {
   const runner = start();
   const settle = runner.settles;
   try {
-    for (let range = await runner.next(); range; range = await runner.next()) {
-      for (const outcome of range.outcomes) yield settle ? settled(outcome) : unwrap(outcome);
-    }
+    for (let range = await runner.next(); range; range = await runner.next())
+      yield* outcomesOf(range, settle);
   } finally {
     runner.dispose();
   }

@@ -6,6 +6,7 @@
 // `apply`) follow, so that one stack shows both ends.
 import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** Where a function's text (`fn.toString()`) starts: its script's URL, 0-based line and column. */
 interface Location {
@@ -180,6 +181,26 @@ export function callSite(below: Function): { readonly stack?: string } {
   const site: { stack?: string } = {};
   Error.captureStackTrace(site, below);
   return site;
+}
+
+/** This directory's pool and frames modules, whose frames an awaited site leaves out. */
+const ownModules = ['pool.', 'user-frames.'].map((name) =>
+  fileURLToPath(new URL(name, import.meta.url)),
+);
+
+/**
+ * The frames of the caller as V8's async stack trace has them, read where a failure comes back:
+ * free until then, where `callSite` captures a stack on every call. Only callers that await the
+ * call show (`at async main (file:line)`): the price of the one-call path's speed.
+ */
+export function awaitedSite(): { readonly stack?: string } {
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site);
+  const stack = site.stack
+    ?.split('\n')
+    .filter((line) => !ownModules.some((file) => line.includes(file)))
+    .join('\n');
+  return { stack };
 }
 
 function safely<T>(f: () => T): T | undefined {

@@ -180,8 +180,9 @@ async function runItems(task: ChunkTask): Promise<Ran> {
     const record = toErrorRecord(error);
     const reply = encode({
       done: task.items.length,
-      values: task.items.map(() => undefined),
-      errors: task.items.map((_, position) => [position, record]),
+      // by position, not map(): a chunk sliced from a sparse array has holes
+      values: Array.from({ length: task.items.length }, () => undefined),
+      errors: Array.from({ length: task.items.length }, (_, position) => [position, record]),
       elapsedMs: performance.now() - began,
     });
     return { reply, moved };

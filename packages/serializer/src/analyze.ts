@@ -18,6 +18,8 @@ export interface Analysis {
    * (`helper_1.triple`, `_helper.triple`, `import_helper.triple`).
    */
   readonly memberOnly: ReadonlyMap<string, readonly MemberRead[]>;
+  /** Free names the function assigns to (`n = …`, `n++`): bound as variables, never as constants. */
+  readonly written: readonly string[];
   /** The function reads its own `this`: as the task, or captured by itself, it is called without one. */
   readonly usesOwnThis: boolean;
   /** A class whose definition reads its captures: the worker defines it once they are bound. */
@@ -140,6 +142,7 @@ function analyzeExpression(start: string, source: string, path: string): Analysi
   return {
     expression,
     free,
+    written: [...new Set(through.filter((ref) => ref.isWrite()).map((ref) => ref.identifier.name))],
     ...readsOf(ast, through),
     usesOwnThis: usesOwnThis(ast),
     definitionReadsScope: definitionReadsScope(root),

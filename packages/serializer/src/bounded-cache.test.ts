@@ -14,6 +14,37 @@ describe('BoundedCache', () => {
     expect(cache.get('c')).toBe(3);
   });
 
+  it('gives a used entry a second chance: it outlives an older unused one, once', () => {
+    const cache = new BoundedCache<string, number>(3);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('c', 3);
+    cache.get('a');
+    cache.set('d', 4); // a was used: it moves behind c, and b (unused) goes
+    expect([cache.get('b'), cache.size]).toEqual([undefined, 3]);
+    // every entry used: each moves back once, then the oldest of them goes
+    cache.get('c');
+    cache.get('d');
+    cache.set('e', 5);
+    expect(['a', 'c', 'd', 'e'].map((k) => cache.get(k))).toEqual([undefined, 3, 4, 5]);
+  });
+
+  it('counts bytes across second chances, and a deleted key is gone', () => {
+    const cache = new BoundedCache<string, number>(10, 100);
+    cache.set('a', 1, 50);
+    cache.set('b', 2, 50);
+    cache.get('a');
+    cache.set('c', 3, 50); // a moves back; b goes
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.bytes]).toEqual([
+      1,
+      undefined,
+      3,
+      100,
+    ]);
+    cache.delete('a');
+    expect([cache.get('a'), cache.size, cache.bytes]).toEqual([undefined, 1, 50]);
+  });
+
   it('replacing a key does not evict another', () => {
     const cache = new BoundedCache<string, number>(2);
     cache.set('a', 1);

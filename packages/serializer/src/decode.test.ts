@@ -279,6 +279,72 @@ describe('names', () => {
   });
 });
 
+describe('a function that calls itself by a captured name (`node.self`)', () => {
+  const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+  it('is marked, and rebuilt calling itself', async () => {
+    const payload = wire(fib, { fib });
+    expect(payload.functions[0]).toMatchObject({ names: ['fib'], self: 'fib' });
+    const rebuilt = (await deserializeClosure(payload)) as typeof fib;
+    expect(rebuilt(20)).toBe(6765);
+    const nested = wire((n: number) => fib(n), { fib });
+    expect(nested.functions.map((node) => node.self)).toEqual([undefined, 'fib']);
+    expect(((await deserializeClosure(nested)) as typeof fib)(10)).toBe(55);
+  });
+
+  it('is not marked where the function assigns the name, or the name is another value', async () => {
+    let countdown = (n: number): string => {
+      if (n > 0) return countdown(n - 1);
+      countdown = () => 'replaced';
+      return 'done';
+    };
+    const payload = wire(countdown, { countdown });
+    expect(payload.functions[0]!.self).toBeUndefined();
+    const rebuilt = (await deserializeClosure(payload)) as typeof countdown;
+    expect([rebuilt(2), rebuilt(2)]).toEqual(['done', 'replaced']);
+    const other = wire((n: number) => (n < 2 ? n : fib(n - 1)), { fib });
+    expect(other.functions[0]!.self).toBeUndefined();
+  });
+
+  it('maps its frames to its own source, with the constant around it', async () => {
+    const fail = (n: number): number => {
+      if (n === 0) throw new Error('boom');
+      return fail(n - 1);
+    };
+    const payload = wire(fail, { fail });
+    const node = payload.functions[0]!;
+    expect(node.self).toBe('fail');
+    const rebuilt = (await deserializeClosure(payload)) as typeof fail;
+    const stack = String(
+      (() => {
+        try {
+          rebuilt(2);
+        } catch (error) {
+          return (error as Error).stack;
+        }
+      })(),
+    );
+    const at = new RegExp(`${scriptName(node).replaceAll('$', '\\$')}:(\\d+):(\\d+)`).exec(stack);
+    expect(at).not.toBeNull();
+    const start = sourcePosition(node);
+    const sourceLine = node.source.split('\n')[Number(at![1]) - start.line]!;
+    expect(sourceLine.slice(Number(at![2]) - 1)).toMatch(/^new Error\(['"]boom['"]\)/);
+  });
+
+  it('in an untrusted payload: the name is the function itself, and must be one it captures', async () => {
+    const payload = wire(fib, { fib });
+    const stranger = editValues(payload, () => {});
+    expect(((await deserializeClosure(stranger)) as typeof fib)(10)).toBe(55);
+    const unknown = rehash({
+      ...payload,
+      functions: [{ ...payload.functions[0]!, self: 'other' }],
+    });
+    const error = await refusal(unknown);
+    expect(error.message).toMatch(/self/);
+    expect(error.message).toMatch(/must be one of names/);
+  });
+});
+
 describe('refusals of a payload that names what it does not have', () => {
   it('a class whose definition needs itself', async () => {
     class Parent {}

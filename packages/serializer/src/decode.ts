@@ -259,11 +259,11 @@ async function parse(
 /**
  * Compiles a function node once per distinct source and names; each call makes a fresh scope.
  * Compiler helpers are parameters, there from the start (a class's static block may call
- * `__name`); captured names are `var` bindings (no TDZ check on each read) filled in once every function exists, so
- * recursion and cycles work.
+ * `__name`); captured names are `var` bindings (no TDZ check on each read) filled in once every
+ * function exists, so recursion and cycles work; the function's own name (`node.self`) is a `const`.
  */
 function instantiate(node: FunctionNode, field: string, trusted: boolean): Instance {
-  const key = `${node.name ?? ''};${node.names.join(',')};${node.helpers.join(',')}\n${node.source}`;
+  const key = `${node.name ?? ''};${node.names.join(',')};${node.self ?? ''};${node.helpers.join(',')}\n${node.source}`;
   let compiled = factories.get(key);
   if (!compiled) {
     // a trusted payload's source is its sender's analysis, compiled as it is (no parser loaded)
@@ -309,14 +309,21 @@ function judge(compiled: Compiled, parsed: any): void {
 
 /** The factory's body around a node's source (see `sourcePosition`, which depends on it). */
 function factoryParts(node: FunctionNode): { head: string; tail: string } {
-  const setters = node.names.map((n, i) => `${n} = arguments[${i}];`).join(' ');
+  const { self } = node;
+  const vars = node.names.filter((n) => n !== self);
+  const setters = node.names.map((n, i) => (n === self ? '' : `${n} = arguments[${i}]; `)).join('');
   // an anonymous function takes its name from the property it is defined in: its own name
   const name = JSON.stringify(node.name ?? '');
+  // the name by which the function calls itself is a constant (V8 optimizes calls through a
+  // constant binding, not through a variable): it is the function, whatever the values say
+  const [open, close] = self
+    ? [`{ const ${self} = ({ ${name}: `, ` })[${name}]; return ${self}; }`]
+    : [`({ ${name}: `, ` })[${name}]`];
   return {
     head:
-      `"use strict";\nvar ${node.names.join(', ') || '_'};\n` +
-      `return [function () { ${setters} }, () => ({ ${name}: `,
-    tail: ` })[${name}]];\n//# sourceURL=${scriptName(node)}`,
+      `"use strict";\nvar ${vars.join(', ') || '_'};\n` +
+      `return [function () { ${setters}}, () => ${open}`,
+    tail: `${close}];\n//# sourceURL=${scriptName(node)}`,
   };
 }
 

@@ -227,6 +227,15 @@ function isLast(last: Last, cache: PayloadCache, env: Env | undefined, fn: Funct
 function primitivesKey(graph: Graph, root: Ref): string | undefined {
   if (graph.modules.length > 0 || graph.classes.length > 0 || graph.refs.length > 0)
     return undefined;
+  // each node by its analysis's number, not its source: a short key, hashed at each lookup
+  const nodes = graph.nodes.map((node, i) => [
+    analysisId(graph.analyses[i]!),
+    node.name ?? null,
+    node.names,
+    node.helpers,
+    node.self ?? null,
+    node.deferred === true,
+  ]);
   const parts: string[] = [];
   for (let i = 0; i < graph.envs.length; i++) {
     if (Object.keys(graph.members[i]!).length > 0) return undefined;
@@ -238,12 +247,27 @@ function primitivesKey(graph: Graph, root: Ref): string | undefined {
       parts.push(`${typeof value}:${Object.is(value, -0) ? '-0' : String(value)}`);
     }
   }
-  return JSON.stringify([root, graph.nodes, parts]);
+  return JSON.stringify([root, nodes, parts]);
+}
+
+/** A number per analysis, which stands for its source (the analysis is cached per source). */
+const analysisIds = new WeakMap<Analysis, number>();
+let analysisCount = 0;
+
+function analysisId(analysis: Analysis): number {
+  let id = analysisIds.get(analysis);
+  if (id === undefined) {
+    id = ++analysisCount;
+    analysisIds.set(analysis, id);
+  }
+  return id;
 }
 
 /** The functions, modules and classes reachable from the root, each once, with ids. */
 class Graph {
   readonly nodes: FunctionNode[] = [];
+  /** The analysis each node was made from (its `source` is the analysis's expression). */
+  readonly analyses: Analysis[] = [];
   readonly envs: Record<string, unknown>[] = [];
   readonly members: Members[] = [];
   readonly modules: ModuleRef[] = [];
@@ -334,6 +358,7 @@ class Graph {
     const values: Record<string, unknown> = {};
     const missing: string[] = [];
     this.nodes.push(node);
+    this.analyses.push(analysis);
     this.envs.push(values);
     const found: Record<string, unknown> = {};
     for (const name of analysis.free) {
@@ -360,6 +385,9 @@ class Graph {
         if (binding) found[name] = binding.value;
       }
     }
+    // a function that calls itself by a captured name it never assigns: a constant in the worker
+    const self = node.names.find((n) => values[n] === fn && !analysis.written.includes(n));
+    if (self !== undefined) node.self = self;
     let used = this.used.get(env);
     if (!used) {
       used = new Set();

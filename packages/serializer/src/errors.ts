@@ -19,6 +19,7 @@ export const ErrorCode = {
   POOL_CLOSED: 'POOL_CLOSED',
   WORKER_FILE_MISSING: 'WORKER_FILE_MISSING',
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

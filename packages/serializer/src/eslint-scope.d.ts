@@ -3,6 +3,8 @@ declare module 'eslint-scope' {
   interface Reference {
     identifier: { name: string; start: number; end: number };
     resolved: unknown;
+    /** An assignment to the name (`=`, `+=`, `++`, a destructuring target). */
+    isWrite(): boolean;
   }
   interface Scope {
     through: Reference[];

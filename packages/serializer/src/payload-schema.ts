@@ -35,24 +35,36 @@ export const refSchema = z.union([
 ]);
 export type Ref = z.infer<typeof refSchema>;
 
-export const functionNodeSchema = z.strictObject({
-  /** The function as one expression. */
-  source: z.string().check(z.minLength(1)),
-  /** Its name where it had one, so stack frames in the worker show it. */
-  name: z.optional(z.string().check(z.maxLength(200))),
-  /** Its captured free variables, bound in this order from the values' `envs[i]`. */
-  names: z.array(identifier),
-  /** Compiler helpers (`__awaiter`, `__name`) the worker supplies. */
-  helpers: z.array(
-    identifier.check(z.refine(isToolchainHelper, 'must be a compiler helper the worker knows')),
-  ),
-  /**
-   * A class whose definition reads its captures (`extends`, computed keys, static parts): defined
-   * once they are bound. The sender's analysis, used as it is only for a trusted payload (an
-   * untrusted one is parsed and judged again).
-   */
-  deferred: z.optional(z.literal(true)),
-});
+export const functionNodeSchema = z
+  .strictObject({
+    /** The function as one expression. */
+    source: z.string().check(z.minLength(1)),
+    /** Its name where it had one, so stack frames in the worker show it. */
+    name: z.optional(z.string().check(z.maxLength(200))),
+    /** Its captured free variables, bound in this order from the values' `envs[i]`. */
+    names: z.array(identifier),
+    /** Compiler helpers (`__awaiter`, `__name`) the worker supplies. */
+    helpers: z.array(
+      identifier.check(z.refine(isToolchainHelper, 'must be a compiler helper the worker knows')),
+    ),
+    /**
+     * A class whose definition reads its captures (`extends`, computed keys, static parts): defined
+     * once they are bound. The sender's analysis, used as it is only for a trusted payload (an
+     * untrusted one is parsed and judged again).
+     */
+    deferred: z.optional(z.literal(true)),
+    /**
+     * The one of `names` that is the function itself (`const fib = (n) => … fib(n - 1) …`), which it
+     * never assigns: bound as a constant, so that the engine can optimize the call as it does at home.
+     */
+    self: z.optional(identifier),
+  })
+  .check(
+    z.refine((node) => node.self === undefined || node.names.includes(node.self), {
+      error: 'must be one of names',
+      path: ['self'],
+    }),
+  );
 export type FunctionNode = z.infer<typeof functionNodeSchema>;
 
 const moduleSchema = z.strictObject({
