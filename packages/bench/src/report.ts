@@ -73,7 +73,9 @@ export async function writeReport(
       ),
     );
   const scaling = results.find((r) => r.title.startsWith('CPU-bound'));
-  const speedups = scaling?.notes?.[0]?.replace('speedups: ', '');
+  const speedups = scaling?.notes
+    ?.find((note) => note.startsWith('speedups: '))
+    ?.replace('speedups: ', '');
   if (speedups)
     await writeFile(new URL('speedup.svg', dir), await speedupChart(JSON.parse(speedups)));
   return md;

@@ -1,5 +1,10 @@
 import type { Stats } from './stats.js';
 
+/** A ratio's median with its range over the rounds: `1.12× (0.98–1.30)`. */
+export function spread(ratio: Stats): string {
+  return `${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`;
+}
+
 /** One row of a scenario's table. */
 export interface Row {
   readonly contender: string;

@@ -7,6 +7,9 @@ export const piscinaWorker = new URL('./piscina-worker.cjs', import.meta.url).hr
 /** closure-pool's own worker file (dist/worker.cjs beside the package's entry), for stage rows. */
 export const closurePoolWorker = new URL('./worker.cjs', import.meta.resolve('@closure-pool/core'));
 
+/** closure-pool's worker file wrapped to report when each chunk's handler ran (see timed-worker.cts). */
+export const timedWorker = new URL('./timed-worker.cjs', import.meta.url);
+
 export function newPiscina(threads: number): Piscina {
   return new Piscina({ filename: piscinaWorker, minThreads: threads, maxThreads: threads });
 }

@@ -2,10 +2,16 @@
 // the main thread's part (capture check, encode, reply), the encoding alone, the worker's part
 // (run a chunk of a cached closure; rebuild one), and the round trip through Piscina with
 // closure-pool's worker file, beside the same round trip with a plain worker file.
-import { type ChunkReply, type ChunkTask, ClosurePool, type Executor } from '@closure-pool/core';
+import {
+  type ChunkReply,
+  type ChunkTask,
+  ClosurePool,
+  createLocalExecutor,
+  type Executor,
+} from '@closure-pool/core';
 import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
-import { closurePoolWorker, piscinaWorker } from '../peers/peers.js';
+import { closurePoolWorker, piscinaWorker, timedWorker } from '../peers/peers.js';
 import type { Scenario } from '../scenario.js';
 import { interleave, stats, time } from '../stats.js';
 import { measureInThread } from '../thread.js';
@@ -46,6 +52,62 @@ function workerSide(task: ChunkTask, n: number): Promise<{ cached: number; rebui
   );
 }
 
+/** Milliseconds since the epoch, to the µs: comparable between threads. */
+const now = () => performance.timeOrigin + performance.now();
+
+/** The latency of one repeated `apply`, cut where it crosses between threads. */
+const latencyStages = [
+  'latency: main thread, apply to the post',
+  'latency: the hop to the worker (Piscina, clone, wake-up)',
+  'latency: the worker runs the chunk',
+  'latency: the hop back',
+  'latency: main thread, reply to result',
+] as const;
+
+/**
+ * A pool on the timed worker file, through an executor that notes when each chunk was posted and
+ * its reply came back: `measure(calls)` gives each stage's median over that many calls, in µs.
+ */
+function timedPool() {
+  const local = createLocalExecutor({ threads: 1, workerFile: timedWorker });
+  const marks = { posted: 0, started: 0, ended: 0, replied: 0 };
+  const timed: Executor = {
+    concurrency: 1,
+    sharesMemory: true,
+    run: async (task, signal) => {
+      marks.posted = now();
+      const answer = (await local.run(task, signal)) as unknown as {
+        reply: ChunkReply;
+        started: number;
+        ended: number;
+      };
+      marks.replied = now();
+      marks.started = answer.started;
+      marks.ended = answer.ended;
+      return answer.reply;
+    },
+    close: () => local.close(),
+    destroy: () => local.destroy(),
+  };
+  const pool = new ClosurePool({ executor: timed });
+  return {
+    pool,
+    async measure(calls: number): Promise<number[]> {
+      const samples: number[][] = latencyStages.map(() => []);
+      for (let i = 0; i < calls; i++) {
+        const called = now();
+        await pool.apply(multiply, [6, 7]);
+        const returned = now();
+        const { posted, started, ended, replied } = marks;
+        [posted - called, started - posted, ended - started, replied - ended, returned - replied]
+          .map((ms) => ms * 1000)
+          .forEach((us, stage) => samples[stage]!.push(us));
+      }
+      return samples.map((values) => stats(values).median);
+    },
+  };
+}
+
 export const applyStages: Scenario = {
   id: 'apply-stages',
   steps: ({ quick }) => (quick ? 5 : 15),
@@ -83,6 +145,8 @@ export const applyStages: Scenario = {
         1000) /
       calls;
     const workerRuns: { cached: number; rebuild: number }[] = [];
+    const timing = timedPool();
+    const latencies: number[][] = [];
     const reps = quick ? 5 : 15;
     try {
       const results = await interleave(
@@ -97,6 +161,11 @@ export const applyStages: Scenario = {
             plainRaw.run({ op: 'mul', x: 6, y: 7 }),
           ),
           // both worker rows from one thread's run; the second is read back below
+          // the stages of one run, each the median of its calls; their sum is the row's value
+          'latency: apply on the timed worker file, stage by stage': async () => {
+            latencies.push(await timing.measure(calls));
+            return latencies.at(-1)!.reduce((sum, us) => sum + us, 0);
+          },
           'worker: run a chunk, closure cached': async () => {
             workerRuns.push(await workerSide(task, 5000));
             return workerRuns.at(-1)!.cached;
@@ -107,6 +176,9 @@ export const applyStages: Scenario = {
       results['worker: run a chunk, closure rebuilt (source compiled once)'] = stats(
         workerRuns.slice(-reps).map((run) => run.rebuild),
       );
+      latencyStages.forEach((stage, i) => {
+        results[stage] = stats(latencies.slice(-reps).map((run) => run[i]!));
+      });
       const end = results['apply, end to end (1 thread)']!.median;
       return {
         title:
@@ -120,10 +192,17 @@ export const applyStages: Scenario = {
         goals: [],
         notes: [
           'The hop between threads is the plain round trip; closure-pool adds the main thread row and the worker rows to it.',
+          'The latency rows cut each call of a repeated apply where it crosses between threads (marks taken on each side, from performance.timeOrigin): a regression shows in the stage that moved.',
         ],
       };
     } finally {
-      await Promise.all([pool.close(), mainOnly.close(), oursRaw.destroy(), plainRaw.destroy()]);
+      await Promise.all([
+        pool.close(),
+        mainOnly.close(),
+        timing.pool.close(),
+        oursRaw.destroy(),
+        plainRaw.destroy(),
+      ]);
     }
   },
 };

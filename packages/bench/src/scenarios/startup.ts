@@ -2,8 +2,8 @@
 // file's own loading (a new thread requiring it), the stage the worker's size decides.
 import { ClosurePool } from '@closure-pool/core';
 import { closurePoolWorker, newPiscina, piscinaWorker } from '../peers/peers.js';
-import { goal, type Scenario } from '../scenario.js';
-import { interleave, time } from '../stats.js';
+import { goal, type Scenario, spread } from '../scenario.js';
+import { interleave, pairedRatio, time } from '../stats.js';
 import { measureInThread } from '../thread.js';
 
 /** Milliseconds a new thread takes to require `file` (after Piscina's own thread code). */
@@ -42,13 +42,15 @@ export const startup: Scenario = {
       },
       { reps: quick ? 5 : 15, warmup: 1, tick },
     );
-    const ratio =
-      results['closure-pool: new pool → first result']!.median /
-      results['piscina: new pool → first result']!.median;
+    const ratio = pairedRatio(
+      results['closure-pool: new pool → first result']!,
+      results['piscina: new pool → first result']!,
+    );
     return {
       title: `Startup: new pool (${cores} threads) to the first result (ms)`,
       rows: Object.entries(results).map(([contender, stats]) => ({ contender, stats, unit: 'ms' })),
-      goals: [goal('startup against raw piscina', '≤', 1.2, ratio, '×')],
+      goals: [goal('startup against raw piscina', '≤', 1.2, ratio.median, '×')],
+      notes: [`Against piscina, round by round: ${spread(ratio)}.`],
     };
   },
 };
