@@ -24,6 +24,25 @@ function editValues(payload: Json, edit: (root: ValuesRoot & Record<string, any>
   return rehash({ ...payload, values: serialize(root).toString('base64') });
 }
 
+/**
+ * The node's source from where `run` threw, as `sourcePosition` maps the top frame of the rebuilt
+ * function (its script `scriptName(node)`) back to it.
+ */
+function sourceAtThrow(node: Json['functions'][number], run: () => unknown): string {
+  let stack = '';
+  try {
+    run();
+  } catch (error) {
+    stack = String((error as Error).stack);
+  }
+  const at = new RegExp(`${scriptName(node).replaceAll('$', '\\$')}:(\\d+):(\\d+)`).exec(stack);
+  expect(at).not.toBeNull();
+  const start = sourcePosition(node);
+  const line = Number(at![1]) - start.line; // 0-based line in the source
+  const column = Number(at![2]) - 1; // 0-based column
+  return node.source.split('\n')[line]!.slice(column);
+}
+
 /** The PayloadError rebuilding `payload` fails with (and fails the test if it does not). */
 async function refusal(payload: unknown, options = {}): Promise<PayloadError> {
   const error = await deserializeClosure(payload, options).then(
@@ -259,22 +278,8 @@ describe('names', () => {
     const payload = wire(fn, { x: 1 });
     const node = payload.functions[0]!;
     const rebuilt = (await deserializeClosure(payload)) as typeof fn;
-    const stack = String(
-      (() => {
-        try {
-          rebuilt(1);
-        } catch (error) {
-          return (error as Error).stack;
-        }
-      })(),
-    );
-    const at = new RegExp(`${scriptName(node).replaceAll('$', '\\$')}:(\\d+):(\\d+)`).exec(stack);
-    expect(at).not.toBeNull();
+    expect(sourceAtThrow(node, () => rebuilt(1))).toMatch(/^new Error\(['"]boom['"]\)/);
     const start = sourcePosition(node);
-    const line = Number(at![1]) - start.line; // 0-based line in the source
-    const column = Number(at![2]) - 1; // 0-based column
-    const sourceLine = node.source.split('\n')[line]!;
-    expect(sourceLine.slice(column)).toMatch(/^new Error\(['"]boom['"]\)/);
     expect(start.line).toBeGreaterThan(2);
   });
 });
@@ -315,20 +320,7 @@ describe('a function that calls itself by a captured name (`node.self`)', () => 
     const node = payload.functions[0]!;
     expect(node.self).toBe('fail');
     const rebuilt = (await deserializeClosure(payload)) as typeof fail;
-    const stack = String(
-      (() => {
-        try {
-          rebuilt(2);
-        } catch (error) {
-          return (error as Error).stack;
-        }
-      })(),
-    );
-    const at = new RegExp(`${scriptName(node).replaceAll('$', '\\$')}:(\\d+):(\\d+)`).exec(stack);
-    expect(at).not.toBeNull();
-    const start = sourcePosition(node);
-    const sourceLine = node.source.split('\n')[Number(at![1]) - start.line]!;
-    expect(sourceLine.slice(Number(at![2]) - 1)).toMatch(/^new Error\(['"]boom['"]\)/);
+    expect(sourceAtThrow(node, () => rebuilt(2))).toMatch(/^new Error\(['"]boom['"]\)/);
   });
 
   it('in an untrusted payload: the name is the function itself, and must be one it captures', async () => {
