@@ -183,10 +183,13 @@ export function callSite(below: Function): { readonly stack?: string } {
   return site;
 }
 
-/** This directory's pool and frames modules, whose frames an awaited site leaves out. */
-const ownModules = ['pool.', 'user-frames.'].map((name) =>
-  fileURLToPath(new URL(name, import.meta.url)),
-);
+/**
+ * The pool's own frames in a stack taken on the main thread: lines in its pool module (where its
+ * file is known: a bundle has none), or of its methods by name.
+ */
+const here = import.meta.url || undefined;
+const ownModules = here ? [fileURLToPath(new URL('pool.', here))] : [];
+const ownMethods = /^\s+at (async )?ClosurePool\.(apply|callDirectly) /;
 
 /**
  * The frames of the caller as V8's async stack trace has them, read where a failure comes back:
@@ -195,10 +198,10 @@ const ownModules = ['pool.', 'user-frames.'].map((name) =>
  */
 export function awaitedSite(): { readonly stack?: string } {
   const site: { stack?: string } = {};
-  Error.captureStackTrace(site);
+  Error.captureStackTrace(site, awaitedSite);
   const stack = site.stack
     ?.split('\n')
-    .filter((line) => !ownModules.some((file) => line.includes(file)))
+    .filter((line) => !ownMethods.test(line) && !ownModules.some((file) => line.includes(file)))
     .join('\n');
   return { stack };
 }
