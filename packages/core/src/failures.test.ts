@@ -276,4 +276,26 @@ describe('a reply the pool cannot read', () => {
     expect(error.cause).toBeInstanceOf(TypeError);
     await local.close(); // nothing left running
   });
+
+  it('in a repeated apply too (the direct path), rather than a crash it is not', async () => {
+    let calls = 0;
+    const breaksLater: Executor = {
+      concurrency: 1,
+      run: async () => ({
+        done: 1,
+        values: [42],
+        errors: (++calls > 1 ? null : []) as never,
+        elapsedMs: 0,
+      }),
+      close: async () => {},
+      destroy: async () => {},
+    };
+    const local = new ClosurePool({ executor: breaksLater });
+    expect(await local.apply((x: number) => x, [1])).toBe(42); // watched, then direct
+    const error = await failure(local.apply((x: number) => x, [1]));
+    expect(error).toBeInstanceOf(ClosurePoolError);
+    expect(error.code).toBe(ErrorCode.INTERNAL_ERROR);
+    expect(error.message).toMatch(/could not read the outcome of item 0: /);
+    await local.close();
+  });
 });

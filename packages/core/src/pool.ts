@@ -44,6 +44,7 @@ import {
   outcomeAt,
   type Range,
   readReply,
+  unreadableReply,
 } from './runner.js';
 import { awaitedSite, callSite } from './user-frames.js';
 
@@ -398,21 +399,10 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     };
     const running = this.executor.run(task, signal);
     this.direct.add(running);
+    let message: Awaited<typeof running>;
     try {
-      const { reply, range } = readReply(await running, 0);
-      const [stray] = reply.strays ?? [];
-      for (const { kind, error } of reply.strays?.slice(1) ?? [])
-        this.reportStray(new StrayError(kind, fromErrorRecord(error)));
-      if (stray) throw new StrayError(stray.kind, fromErrorRecord(stray.error));
-      const outcome = outcomeAt(range, 0);
-      if (outcome.ok) this.itemsCompleted++;
-      else {
-        this.itemsFailed++;
-        explain(outcome.error, payload, { ...origin, site: origin.site ?? awaitedSite() });
-      }
-      return unwrap(outcome);
+      message = await running;
     } catch (error) {
-      if (error instanceof TaskError || error instanceof StrayError) throw error;
       if (signal?.aborted) throw signal.reason;
       if (this.terminated)
         throw new PoolClosedError('The pool was terminated while this call was running.');
@@ -420,6 +410,24 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     } finally {
       this.direct.delete(running);
     }
+    let read: ReturnType<typeof readReply>;
+    try {
+      read = readReply(message, 0);
+    } catch (error) {
+      throw unreadableReply(0, 1, error);
+    }
+    const { reply, range } = read;
+    const [stray] = reply.strays ?? [];
+    for (const { kind, error } of reply.strays?.slice(1) ?? [])
+      this.reportStray(new StrayError(kind, fromErrorRecord(error)));
+    if (stray) throw new StrayError(stray.kind, fromErrorRecord(stray.error));
+    const outcome = outcomeAt(range, 0);
+    if (outcome.ok) this.itemsCompleted++;
+    else {
+      this.itemsFailed++;
+      explain(outcome.error, payload, { ...origin, site: origin.site ?? awaitedSite() });
+    }
+    return unwrap(outcome);
   }
 
   private check(fn: Function, options: CallOptions): void {

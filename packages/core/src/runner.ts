@@ -316,13 +316,7 @@ export class ChunkRunner {
    */
   private broken(run: Running, error: unknown): void {
     if (this.running.get(run.slot) === run) this.release(run);
-    this.failure ??= {
-      error: new ClosurePoolError(
-        ErrorCode.INTERNAL_ERROR,
-        `closure-pool could not read the outcome of items ${run.chunk.start}–${run.chunk.start + run.chunk.items.length - 1}: ${(error as Error)?.message ?? error}. Please report this.`,
-        { cause: error },
-      ),
-    };
+    this.failure ??= { error: unreadableReply(run.chunk.start, run.chunk.items.length, error) };
     this.stop();
     this.wake();
   }
@@ -572,6 +566,16 @@ function findOrigins(payload: PayloadHandle, { fn, capture }: CallOrigin): Origi
     if (named && !origins.has(scriptName(node))) add(node, named);
   }
   return origins;
+}
+
+/** The error of a call whose chunk's reply could not be read: a bug of ours, or of an executor. */
+export function unreadableReply(start: number, count: number, cause: unknown): ClosurePoolError {
+  const items = count === 1 ? `item ${start}` : `items ${start}–${start + count - 1}`;
+  return new ClosurePoolError(
+    ErrorCode.INTERNAL_ERROR,
+    `closure-pool could not read the outcome of ${items}: ${(cause as Error)?.message ?? cause}. Please report this.`,
+    { cause },
+  );
 }
 
 /** A worker's reply as the range of the items it ran, numbered from `start`. */
