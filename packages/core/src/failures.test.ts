@@ -277,6 +277,20 @@ describe('a reply the pool cannot read', () => {
     await local.close(); // nothing left running
   });
 
+  it('an onProgress that throws fails the call with its own error, not as ours', async () => {
+    const thrown = new Error('progress display broke');
+    const error = await failure(
+      pool.map((x: number) => x, range(4), {
+        chunkSize: 2,
+        onProgress: () => {
+          throw thrown;
+        },
+      }),
+    );
+    expect(error).toBe(thrown);
+    expect(await pool.map((x: number) => x + 1, [1])).toEqual([2]);
+  });
+
   it('in a repeated apply too (the direct path), rather than a crash it is not', async () => {
     let calls = 0;
     const breaksLater: Executor = {

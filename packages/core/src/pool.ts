@@ -44,7 +44,6 @@ import {
   outcomeAt,
   type Range,
   readReply,
-  unreadableReply,
 } from './runner.js';
 import { awaitedSite, callSite } from './user-frames.js';
 
@@ -410,13 +409,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     } finally {
       this.direct.delete(running);
     }
-    let read: ReturnType<typeof readReply>;
-    try {
-      read = readReply(message, 0);
-    } catch (error) {
-      throw unreadableReply(0, 1, error);
-    }
-    const { reply, range } = read;
+    const { reply, range } = readReply(message, 0, 1);
     const [stray] = reply.strays ?? [];
     for (const { kind, error } of reply.strays?.slice(1) ?? [])
       this.reportStray(new StrayError(kind, fromErrorRecord(error)));

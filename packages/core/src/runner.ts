@@ -311,12 +311,12 @@ export class ChunkRunner {
   }
 
   /**
-   * Handling a chunk's outcome threw (a reply not as the protocol says: a bug of ours, or of an
-   * executor): the call fails with that error rather than wait forever for the chunk.
+   * Handling a chunk's outcome threw (a reply that cannot be read, or the caller's `onProgress`):
+   * the call fails with that error rather than wait forever for the chunk.
    */
   private broken(run: Running, error: unknown): void {
     if (this.running.get(run.slot) === run) this.release(run);
-    this.failure ??= { error: unreadableReply(run.chunk.start, run.chunk.items.length, error) };
+    this.failure ??= { error };
     this.stop();
     this.wake();
   }
@@ -328,7 +328,7 @@ export class ChunkRunner {
       return;
     }
     this.release(run);
-    const { reply, range } = readReply(message, run.chunk.start, run.log);
+    const { reply, range } = readReply(message, run.chunk.start, run.chunk.items.length, run.log);
     for (const { kind, error } of reply.strays ?? [])
       this.strayError(new StrayError(kind, fromErrorRecord(error)));
     this.spec.onChunkDone?.(reply.done, reply.elapsedMs);
@@ -569,7 +569,7 @@ function findOrigins(payload: PayloadHandle, { fn, capture }: CallOrigin): Origi
 }
 
 /** The error of a call whose chunk's reply could not be read: a bug of ours, or of an executor. */
-export function unreadableReply(start: number, count: number, cause: unknown): ClosurePoolError {
+function unreadableReply(start: number, count: number, cause: unknown): ClosurePoolError {
   const items = count === 1 ? `item ${start}` : `items ${start}–${start + count - 1}`;
   return new ClosurePoolError(
     ErrorCode.INTERNAL_ERROR,
@@ -578,15 +578,23 @@ export function unreadableReply(start: number, count: number, cause: unknown): C
   );
 }
 
-/** A worker's reply as the range of the items it ran, numbered from `start`. */
+/**
+ * A worker's reply to a chunk of `count` items as the range of the items it ran, numbered from
+ * `start`; a reply that cannot be read throws an `INTERNAL_ERROR` naming the items.
+ */
 export function readReply(
   message: ChunkReply | Uint8Array,
   start: number,
+  count: number,
   log?: SharedArrayBuffer,
 ): { reply: ChunkReply; range: Range } {
-  const reply = message instanceof Uint8Array ? (deserialize(message) as ChunkReply) : message;
-  const read = reply.logged ? readResultLog(log!, reply.done, reply.overflow) : reply;
-  return { reply, range: toRange(read, reply.done, start) };
+  try {
+    const reply = message instanceof Uint8Array ? (deserialize(message) as ChunkReply) : message;
+    const read = reply.logged ? readResultLog(log!, reply.done, reply.overflow) : reply;
+    return { reply, range: toRange(read, reply.done, start) };
+  } catch (error) {
+    throw unreadableReply(start, count, error);
+  }
 }
 
 function toRange(
