@@ -99,8 +99,10 @@ function timedPool() {
         await pool.apply(multiply, [6, 7]);
         const returned = now();
         const { posted, started, ended, replied } = marks;
-        const spans = [posted - called, started - posted, ended - started, replied - ended];
-        spans.push(returned - replied);
+        const marksInOrder = [called, posted, started, ended, replied, returned];
+        const spans = latencyStages.map(
+          (_, stage) => marksInOrder[stage + 1]! - marksInOrder[stage]!,
+        );
         for (let stage = 0; stage < spans.length; stage++)
           samples[stage]!.push(spans[stage]! * 1000);
       }

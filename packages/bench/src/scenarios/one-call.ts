@@ -41,15 +41,10 @@ export const oneCall: Scenario = {
       );
       const ours = results['closure-pool apply']!;
       const peer = results['piscina run']!;
+      const loopKept = results['piscina run, event loop kept (atomics disabled)']!;
       const ratio = pairedRatio(ours, peer);
-      const sameMode = pairedRatio(
-        ours,
-        results['piscina run, event loop kept (atomics disabled)']!,
-      );
-      const modeCost = pairedRatio(
-        results['piscina run, event loop kept (atomics disabled)']!,
-        peer,
-      );
+      const sameMode = pairedRatio(ours, loopKept);
+      const modeCost = pairedRatio(loopKept, peer);
       return {
         title: `One call: latency of one call, ${calls} in a row (µs per call)`,
         rows: Object.entries(results).map(([contender, stats]) => ({
