@@ -22,7 +22,6 @@ import {
   InvalidArgumentError,
   PoolClosedError,
   StrayError,
-  TaskError,
   WorkerCrashedError,
 } from './errors.js';
 import { type Executor, type ExecutorStats, exitCodeOf } from './executor.js';

@@ -124,8 +124,8 @@ export function parsePayload(input: unknown, options: { hash?: string } = {}): P
   if (input instanceof Uint8Array) {
     frame = input;
   } else {
-    const json = z.safeParse(payloadSchema, input);
-    if (!json.success) throw invalidField(json.error);
+    const json = z.safeParse(payloadSchema, input, messages);
+    if (!json.success) throw invalidField(json.error, input);
     expected = json.data.hash;
     // the frame is rebuilt from the fields as they came (zod's output may order keys differently)
     frame = payloadToFrame(input as Payload);
@@ -137,8 +137,8 @@ export function parsePayload(input: unknown, options: { hash?: string } = {}): P
     );
   }
   const { body: bodyInput, data } = splitFrame(frame);
-  const result = z.safeParse(bodySchema, bodyInput);
-  if (!result.success) throw invalidField(result.error);
+  const result = z.safeParse(bodySchema, bodyInput, messages);
+  if (!result.success) throw invalidField(result.error, bodyInput);
   const body = result.data;
   const fnCount = body.functions.length;
   const checkRef = (ref: Ref, field: string) => {
@@ -152,13 +152,70 @@ export function parsePayload(input: unknown, options: { hash?: string } = {}): P
   return withBuffers(body, data);
 }
 
-function invalidField(error: z.core.$ZodError): PayloadError {
-  const issue = error.issues[0]!;
-  const field = issue.path.join('.') || '(root)';
+/**
+ * What was expected and what came, for this parse only: zod/mini says only "Invalid input", and its
+ * English locale comes with every other locale in a bundle (zod's global configuration is the
+ * application's, not ours to set).
+ */
+const messages = {
+  error(issue: z.core.$ZodRawIssue): string | undefined {
+    switch (issue.code) {
+      case 'invalid_type':
+        return `expected ${issue.expected}, received ${kindOf(issue.input)}`;
+      case 'invalid_value':
+        return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+      case 'too_small':
+        return `expected ${issue.origin === 'string' ? 'a length ' : ''}>= ${issue.minimum}`;
+      case 'too_big':
+        return `expected ${issue.origin === 'string' ? 'a length ' : ''}<= ${issue.maximum}`;
+      case 'unrecognized_keys':
+        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      default:
+        return undefined;
+    }
+  },
+};
+
+function kindOf(input: unknown): string {
+  return input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
+}
+
+function invalidField(error: z.core.$ZodError, input: unknown): PayloadError {
+  const { issue, path } = meant(error.issues[0]!, []);
+  let field = path.join('.') || '(root)';
+  let message = issue.message;
+  if (issue.code === 'invalid_union')
+    message = 'must be one of { fn: index }, { native: path } or { module: index }';
+  if (issue.code === 'unrecognized_keys') {
+    field = [...path, issue.keys[0]].join('.');
+    message += `. A newer closure-pool writes fields this one does not know: run the same closure-pool version where payloads are made and where they run`;
+  }
+  if (field === 'version') {
+    const given = String(JSON.stringify((input as { version?: unknown } | null)?.version));
+    message = `the payload is version ${given.slice(0, 40)}, this closure-pool reads version ${PAYLOAD_VERSION}: run the same closure-pool version where payloads are made and where they run`;
+  }
+  // the names in it are the payload's, and a payload may be hostile: short enough for a log line
+  const short = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
   return new PayloadError(
-    `Invalid closure payload: ${field}: ${issue.message}. Nothing from it was run.`,
+    `Invalid closure payload: ${short(field)}: ${short(message)}. Nothing from it was run.`,
     { field, cause: error },
   );
+}
+
+/**
+ * The issue that says what is wrong, and where: inside a union (a function reference), the branch
+ * whose keys the input has, since the others only complain that its keys are not theirs.
+ */
+function meant(
+  issue: z.core.$ZodIssue,
+  at: PropertyKey[],
+): { issue: z.core.$ZodIssue; path: PropertyKey[] } {
+  const path = [...at, ...issue.path];
+  if (issue.code !== 'invalid_union') return { issue, path };
+  const branch = issue.errors.find(
+    (issues) => issues.length > 0 && issues.every((i) => i.code !== 'unrecognized_keys'),
+  );
+  return branch ? meant(branch[0]!, path) : { issue, path };
 }
 
 function refError(field: string, what: string, count: number): PayloadError {

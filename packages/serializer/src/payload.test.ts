@@ -38,7 +38,7 @@ describe('payload validation', () => {
   it.each([
     ['a wrong version', (p: any) => ({ ...p, version: 1 }), 'version'],
     ['a missing field', ({ functions: _, ...p }: any) => p, 'functions'],
-    ['an extra field', (p: any) => ({ ...p, extra: 1 }), '(root)'],
+    ['an extra field', (p: any) => ({ ...p, extra: 1 }), 'extra'],
     [
       'a capture name that is not an identifier',
       (p: any) => rehash({ ...p, functions: [{ ...p.functions[0], names: ['y; evil()'] }] }),
