@@ -147,6 +147,17 @@ export const applyStages: Scenario = {
       })) *
         1000) /
       calls;
+    // how long the worker thread's event loop was busy per round trip (its event-loop
+    // utilization): the worker's own cost on the critical path, which a slow wake-up of the
+    // machine does not move the way it moves the latency
+    const busy = { ours: [] as number[], plain: [] as number[] };
+    const roundTrip = (raw: Piscina, call: () => unknown, into: number[]) => async () => {
+      const thread = raw.threads[0]!;
+      const before = thread.performance.eventLoopUtilization();
+      const us = await perCall(call)();
+      into.push((thread.performance.eventLoopUtilization(before).active * 1000) / calls);
+      return us;
+    };
     const workerRuns: { cached: number; rebuild: number }[] = [];
     const timing = timedPool();
     const latencies: number[][] = [];
@@ -157,11 +168,15 @@ export const applyStages: Scenario = {
           'apply, end to end (1 thread)': perCall(() => pool.apply(multiply, [6, 7])),
           'main thread: apply, answered at once': perCall(() => mainOnly.apply(multiply, [6, 7])),
           'main thread: encodeClosure (same function)': perCall(() => encodeClosure(multiply)),
-          'round trip: Piscina, closure-pool worker file': perCall(
+          'round trip: Piscina, closure-pool worker file': roundTrip(
+            oursRaw,
             () => oursRaw.run(task) as Promise<ChunkReply>,
+            busy.ours,
           ),
-          'round trip: Piscina, plain worker file': perCall(() =>
-            plainRaw.run({ op: 'mul', x: 6, y: 7 }),
+          'round trip: Piscina, plain worker file': roundTrip(
+            plainRaw,
+            () => plainRaw.run({ op: 'mul', x: 6, y: 7 }),
+            busy.plain,
           ),
           // both worker rows from one thread's run; the second is read back below
           // the stages of one run, each the median of its calls; their sum is the row's value
@@ -179,6 +194,12 @@ export const applyStages: Scenario = {
       results['worker: run a chunk, closure rebuilt (source compiled once)'] = stats(
         workerRuns.slice(-reps).map((run) => run.rebuild),
       );
+      results['worker thread busy per round trip: closure-pool worker file'] = stats(
+        busy.ours.slice(-reps),
+      );
+      results['worker thread busy per round trip: plain worker file'] = stats(
+        busy.plain.slice(-reps),
+      );
       latencyStages.forEach((stage, i) => {
         results[stage] = stats(latencies.slice(-reps).map((run) => run[i]!));
       });
@@ -195,6 +216,7 @@ export const applyStages: Scenario = {
         goals: [],
         notes: [
           'The hop between threads is the plain round trip; closure-pool adds the main thread row and the worker rows to it.',
+          "The busy rows are how long the worker thread's event loop was not waiting, per round trip (event-loop utilization): Piscina's message handling, the clone and the handler, without the wait for a wake-up (wall time: a loaded machine inflates it too).",
           'The latency rows cut each call of a repeated apply where it crosses between threads (marks taken on each side, from performance.timeOrigin): a regression shows in the stage that moved.',
         ],
       };
