@@ -180,6 +180,8 @@ function kindOf(input: unknown): string {
   return input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
 }
 
+const sameVersion = 'run the same closure-pool version where payloads are made and where they run';
+
 function invalidField(error: z.core.$ZodError, input: unknown): PayloadError {
   const { issue, path } = meant(error.issues[0]!, []);
   let field = path.join('.') || '(root)';
@@ -188,11 +190,11 @@ function invalidField(error: z.core.$ZodError, input: unknown): PayloadError {
     message = 'must be one of { fn: index }, { native: path } or { module: index }';
   if (issue.code === 'unrecognized_keys') {
     field = [...path, issue.keys[0]].join('.');
-    message += `. A newer closure-pool writes fields this one does not know: run the same closure-pool version where payloads are made and where they run`;
+    message += `. A newer closure-pool writes fields this one does not know: ${sameVersion}`;
   }
   if (field === 'version') {
     const given = String(JSON.stringify((input as { version?: unknown } | null)?.version));
-    message = `the payload is version ${given.slice(0, 40)}, this closure-pool reads version ${PAYLOAD_VERSION}: run the same closure-pool version where payloads are made and where they run`;
+    message = `the payload is version ${given.slice(0, 40)}, this closure-pool reads version ${PAYLOAD_VERSION}: ${sameVersion}`;
   }
   // the names in it are the payload's, and a payload may be hostile: short enough for a log line
   const short = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
