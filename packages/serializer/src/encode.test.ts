@@ -206,6 +206,87 @@ describe('the last payload of each function, for a loop of calls', () => {
   });
 });
 
+describe('a new function object of a known source, for a loop of calls with inline functions', () => {
+  const analyzeFunction = vi.mocked(analyze.analyzeFunction);
+  /** A new function object at each call, as an arrow written inline in a loop is. */
+  const inline = (source: string) => new Function(`return ${source}`)() as Function;
+
+  it('needing nothing from around it: its payload again, without the analysis', async () => {
+    const cache = createPayloadCache(1 << 20);
+    const first = encodeClosure(inline('(a, b) => a * b'), undefined, { cache });
+    analyzeFunction.mockClear();
+    expect(encodeClosure(inline('(a, b) => a * b'), undefined, { cache })).toBe(first);
+    expect(analyzeFunction).not.toHaveBeenCalled();
+    const back = (await deserializeClosure(first.frame, { trusted: true })) as Function;
+    expect(back(6, 7)).toBe(42);
+  });
+
+  it("reading only a toolchain's helper, which the worker supplies: its payload again", async () => {
+    const cache = createPayloadCache(1 << 20);
+    const source = '() => __name(() => 1, "one")';
+    const first = encodeClosure(inline(source), undefined, { cache });
+    analyzeFunction.mockClear();
+    expect(encodeClosure(inline(source), undefined, { cache })).toBe(first);
+    expect(analyzeFunction).not.toHaveBeenCalled();
+    const back = (await deserializeClosure(first.frame, { trusted: true })) as () => () => number;
+    expect(back().name).toBe('one');
+  });
+
+  it('another name, a property, a prototype or a capture: encoded afresh, and each travels', async () => {
+    const cache = createPayloadCache(1 << 20);
+    const source = '(a) => a + 1';
+    const first = encodeClosure(inline(source), undefined, { cache });
+    const named = Object.defineProperty(inline(source), 'name', { value: 'plusOne' });
+    const withProperty = Object.assign(inline(source), { step: 1 });
+    for (const fn of [named, withProperty]) {
+      analyzeFunction.mockClear();
+      expect(encodeClosure(fn, undefined, { cache }).id).not.toBe(first.id);
+      expect(analyzeFunction).toHaveBeenCalled();
+    }
+    expect(
+      readTrustedFrame(encodeClosure(named, undefined, { cache }).frame).body.functions[0],
+    ).toMatchObject({ name: 'plusOne' });
+    const back = (await deserializeClosure(
+      encodeClosure(withProperty, undefined, { cache }).frame,
+      {
+        trusted: true,
+      },
+    )) as Function & { step: number };
+    expect(back.step).toBe(1);
+    // a function for `new` has a prototype, whose methods travel and can change
+    analyzeFunction.mockClear();
+    encodeClosure(inline('function (a) { return a + 1; }'), undefined, { cache });
+    encodeClosure(inline('function (a) { return a + 1; }'), undefined, { cache });
+    expect(analyzeFunction).toHaveBeenCalledTimes(2);
+    // a capture is read at each call
+    analyzeFunction.mockClear();
+    encodeClosure(inline(source), { unused: 1 }, { cache });
+    expect(analyzeFunction).toHaveBeenCalled();
+  });
+
+  it('reading a free name: its scope is checked for each function object', () => {
+    const cache = createPayloadCache(1 << 20);
+    const source = '(x) => Math.sqrt(x)';
+    encodeClosure(inline(source), undefined, { cache });
+    analyzeFunction.mockClear();
+    encodeClosure(inline(source), undefined, { cache });
+    expect(analyzeFunction).toHaveBeenCalled();
+  });
+
+  it.runIf(scopesAvailable())(
+    'the same source where the free name is shadowed is refused, after one where it is not',
+    () => {
+      const cache = createPayloadCache(1 << 20);
+      const source = '(x) => Math.sqrt(x)';
+      encodeClosure(inline(source), undefined, { cache });
+      const shadowing = compiled({ Math: { sqrt: () => 0 } }, source);
+      expect(captureError(() => encodeClosure(shadowing, undefined, { cache })).message).toMatch(
+        /Math/,
+      );
+    },
+  );
+});
+
 describe('the frame cache', () => {
   it('keeps the four newest frames of one body and size; a fifth pushes the oldest out', () => {
     const cache = createPayloadCache(1 << 20);

@@ -65,6 +65,14 @@ export class PayloadCache {
    */
   readonly byPrimitives = new BoundedCache<string, EncodedClosure>(256);
 
+  /**
+   * Payloads of functions that need nothing from around them (no capture, no free name but a
+   * toolchain's helpers, no property, no prototype), by name and source, which alone determine
+   * them: a new function object of a known source (an arrow written inline in a loop of `apply`
+   * calls) skips the graph, whose allocations cost a call far more than its few µs suggest.
+   */
+  readonly bySource = new BoundedCache<string, EncodedClosure>(256);
+
   /** @param maxBytes most bytes of frames kept (and at most 1,000 bodies) */
   constructor(maxBytes: number) {
     this.frames = new BoundedCache(1000, maxBytes);
@@ -146,6 +154,9 @@ export function encodeClosure(
   const env = rootEnv ?? attached?.env;
   const last = implicit ? undefined : lastEncoded.get(fn);
   if (last && isLast(last, cache, env, fn)) return last.encoded;
+  const sourceKey = env === undefined && !implicit ? selfContainedKey(fn) : undefined;
+  const same = sourceKey === undefined ? undefined : cache.bySource.get(sourceKey);
+  if (same) return same;
   const graph = new Graph();
   graph.implicit = implicit;
   const root = graph.refOf(fn, 'fn', rootEnv ?? noEnv, rootEnv);
@@ -176,6 +187,7 @@ export function encodeClosure(
     return { id: `${process.pid}:${++frameCount}`, frame, shared: walked.shared };
   }
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
+  if (sourceKey !== undefined && needsNothing(graph, root)) cache.bySource.set(sourceKey, encoded);
   if (key !== undefined) {
     cache.byPrimitives.set(key, encoded);
     remember(fn, graph, cache, env, encoded);
@@ -218,6 +230,29 @@ function isLast(last: Last, cache: PayloadCache, env: Env | undefined, fn: Funct
     count++;
   }
   return count === Object.keys(last.env).length;
+}
+
+/**
+ * The key of `bySource` for a function that may need nothing from around it: its name and source,
+ * if it has no property and no prototype (which travel too, and can change).
+ */
+function selfContainedKey(fn: Function): string | undefined {
+  if (fn.prototype !== undefined || typeof fn.name !== 'string' || Object.keys(fn).length > 0)
+    return undefined;
+  return `${fn.name}\0${Function.prototype.toString.call(fn)}`;
+}
+
+/** Whether the payload is the root function alone, with no free name its scope could bind. */
+function needsNothing(graph: Graph, root: Ref): boolean {
+  return (
+    'fn' in root &&
+    graph.nodes.length === 1 &&
+    graph.refs.length === 0 &&
+    graph.modules.length === 0 &&
+    graph.classes.length === 0 &&
+    Object.keys(graph.members[0]!).length === 0 &&
+    graph.analyses[0]!.free.every(isToolchainHelper)
+  );
 }
 
 /**

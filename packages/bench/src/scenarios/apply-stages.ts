@@ -168,6 +168,10 @@ export const applyStages: Scenario = {
           'apply, end to end (1 thread)': perCall(() => pool.apply(multiply, [6, 7])),
           'main thread: apply, answered at once': perCall(() => mainOnly.apply(multiply, [6, 7])),
           'main thread: encodeClosure (same function)': perCall(() => encodeClosure(multiply)),
+          // an arrow written inline is a new function object at each call, of the same source
+          'main thread: encodeClosure (inline arrow, new each call)': perCall(() =>
+            encodeClosure((a: number, b: number) => a * b),
+          ),
           'round trip: Piscina, closure-pool worker file': roundTrip(
             oursRaw,
             () => oursRaw.run(task) as Promise<ChunkReply>,
