@@ -291,6 +291,22 @@ describe('a reply the pool cannot read', () => {
     expect(await pool.map((x: number) => x + 1, [1])).toEqual([2]);
   });
 
+  it('a reply that is not an object, in a repeated apply (a number where a chunk reply belongs)', async () => {
+    let calls = 0;
+    const answersOddly: Executor = {
+      concurrency: 1,
+      run: async () =>
+        (++calls > 1 ? 42 : { done: 1, values: [1], errors: [], elapsedMs: 0 }) as never,
+      close: async () => {},
+      destroy: async () => {},
+    };
+    const local = new ClosurePool({ executor: answersOddly });
+    expect(await local.apply((x: number) => x, [1])).toBe(1); // watched, then direct
+    const error = await failure(local.apply((x: number) => x, [1]));
+    expect(error.code).toBe(ErrorCode.INTERNAL_ERROR);
+    await local.close();
+  });
+
   it('in a repeated apply too (the direct path), rather than a crash it is not', async () => {
     let calls = 0;
     const breaksLater: Executor = {

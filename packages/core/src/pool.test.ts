@@ -227,6 +227,14 @@ describe('starmap and apply', () => {
     ).toEqual([8, 9]);
   });
 
+  it('apply returns each primitive exactly, the first time and repeated (the direct path)', async () => {
+    const identity = (x: unknown) => x;
+    for (const value of [-0, Number.NaN, 2n ** 70n, '', 'text', false, null, undefined, 1e300])
+      for (let call = 0; call < 3; call++)
+        expect(Object.is(await pool.apply(identity, [value]), value)).toBe(true);
+    expect(await pool.apply(() => [1, { a: 2 }], [])).toEqual([1, { a: 2 }]);
+  });
+
   it('apply runs one call', async () => {
     const k = 10;
     expect(await pool.apply((a: number, b: number) => a + b + k, [1, 2], capture({ k }))).toBe(13);
