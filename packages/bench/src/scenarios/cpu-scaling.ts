@@ -68,7 +68,11 @@ export const cpuScaling: Scenario = {
         );
         if (threads === 1) {
           const ratio = pairedRatio(ours, main);
-          notes.push(`1 thread against the main thread ${spread(ratio)}`);
+          // the same ratio for piscina: what a worker thread itself costs this machine
+          const peerRatio = pairedRatio(peer, main);
+          notes.push(
+            `1 thread against the main thread ${spread(ratio)}; piscina's 1 thread against the main thread ${spread(peerRatio)}`,
+          );
           goals.push(
             goal('cpu-bound: 1 thread against the main thread', '≤', 1.05, ratio.median, '×'),
           );
