@@ -1,6 +1,7 @@
 // encodeClosure's own rules: its refusals (what they name and where), the names and classes a
 // payload carries, the compiler patterns it binds, and the per-function cache of the `apply` loop.
 // Cases from the survivors of the serializer's mutation run (stryker/EQUIVALENT.md).
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import * as analyze from './analyze.js';
 import { capture, closure, moduleRef } from './capture.js';
@@ -219,6 +220,99 @@ describe('a new function object of a known source, for a loop of calls with inli
     expect(analyzeFunction).not.toHaveBeenCalled();
     const back = (await deserializeClosure(first.frame, { trusted: true })) as Function;
     expect(back(6, 7)).toBe(42);
+  });
+
+  it('capturing primitives: its payload again for equal values, a new one for others', async () => {
+    const cache = createPayloadCache(1 << 20);
+    // what the worker sees of k: its type, and 1 / k to tell -0 from 0 (no global read)
+    const source = "() => [typeof k, typeof k === 'number' ? 1 / k : '' + k]";
+    const encode = (k: unknown) => encodeClosure(inline(source), { k }, { cache });
+    const seen = async (k: unknown) =>
+      ((await deserializeClosure(encode(k).frame, { trusted: true })) as () => unknown)();
+    const seven = encode(7);
+    analyzeFunction.mockClear();
+    expect(encode(7)).toBe(seven);
+    expect(analyzeFunction).not.toHaveBeenCalled();
+    // by value and type: 0 is not -0, '7' is not 7, 7n is not 7
+    const values = [7, 8, 0, -0, '7', 7n, Number.NaN, null, undefined];
+    expect(new Set(values.map((k) => encode(k).id)).size).toBe(values.length);
+    analyzeFunction.mockClear();
+    expect(await Promise.all(values.map(seen))).toEqual([
+      ['number', 1 / 7],
+      ['number', 1 / 8],
+      ['number', Number.POSITIVE_INFINITY],
+      ['number', Number.NEGATIVE_INFINITY],
+      ['string', '7'],
+      ['bigint', '7'],
+      ['number', Number.NaN],
+      ['object', 'null'],
+      ['undefined', 'undefined'],
+    ]);
+    expect(analyzeFunction).not.toHaveBeenCalled();
+  });
+
+  it('property: a payload found by source carries the values of this call, exactly', async () => {
+    const primitive = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(-0, 0, Number.NaN, null, undefined, true, false),
+      fc.string(),
+      fc.bigInt(),
+    );
+    const cache = createPayloadCache(1 << 22);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(primitive, primitive), { minLength: 1, maxLength: 4 }),
+        async (calls) => {
+          for (const [k, m] of calls) {
+            const { frame } = encodeClosure(inline('() => [k, m]'), { k, m }, { cache });
+            const back = (await deserializeClosure(frame, { trusted: true })) as () => unknown[];
+            const [seenK, seenM] = back();
+            expect(Object.is(seenK, k) && Object.is(seenM, m)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('capturing an object, a function or a symbol, or closed with closure(): the full path', () => {
+    const cache = createPayloadCache(1 << 20);
+    const source = '(x) => [x, k]';
+    for (const k of [{ a: 1 }, [1], () => 1, Symbol.for('k')]) {
+      let refused = false;
+      try {
+        encodeClosure(inline(source), { k }, { cache });
+      } catch {
+        refused = true; // a captured function reads nothing, but is still checked
+      }
+      analyzeFunction.mockClear();
+      try {
+        encodeClosure(inline(source), { k }, { cache });
+      } catch {
+        expect(refused).toBe(true);
+      }
+      expect(analyzeFunction).toHaveBeenCalled();
+    }
+    encodeClosure(closure(inline(source) as () => unknown, { k: 1 }), undefined, { cache });
+    analyzeFunction.mockClear();
+    encodeClosure(closure(inline(source) as () => unknown, { k: 1 }), undefined, { cache });
+    expect(analyzeFunction).toHaveBeenCalled();
+  });
+
+  it('a free name the capture does not bind is checked each time, and refused', () => {
+    const cache = createPayloadCache(1 << 20);
+    const source = '(x) => x * k + m';
+    encodeClosure(inline(source), { k: 1, m: 2 }, { cache });
+    // the same source and values under other keys: `m` is no longer bound
+    expect(
+      captureError(() => encodeClosure(inline(source), { k: 1, n: 2 }, { cache })).missing,
+    ).toEqual(['m']);
+    // and one that reads a global: its scope is read each time
+    encodeClosure(inline('(x) => Math.max(x, k)'), { k: 1 }, { cache });
+    analyzeFunction.mockClear();
+    encodeClosure(inline('(x) => Math.max(x, k)'), { k: 1 }, { cache });
+    expect(analyzeFunction).toHaveBeenCalled();
   });
 
   it("reading only a toolchain's helper, which the worker supplies: its payload again", async () => {

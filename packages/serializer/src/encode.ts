@@ -66,8 +66,8 @@ export class PayloadCache {
   readonly byPrimitives = new BoundedCache<string, EncodedClosure>(256);
 
   /**
-   * Payloads of functions that need nothing from around them (no capture, no free name but a
-   * toolchain's helpers, no property, no prototype), by name and source, which alone determine
+   * Payloads of functions whose every free name is captured (primitives only) or a toolchain's
+   * helper, with no property and no prototype, by name, source and capture, which then determine
    * them: a new function object of a known source (an arrow written inline in a loop of `apply`
    * calls) skips the graph, whose allocations cost a call far more than its few µs suggest.
    */
@@ -154,7 +154,7 @@ export function encodeClosure(
   const env = rootEnv ?? attached?.env;
   const last = implicit ? undefined : lastEncoded.get(fn);
   if (last && isLast(last, cache, env, fn)) return last.encoded;
-  const sourceKey = env === undefined && !implicit ? selfContainedKey(fn) : undefined;
+  const sourceKey = implicit || attached ? undefined : selfContainedKey(fn, explicit?.env);
   const same = sourceKey === undefined ? undefined : cache.bySource.get(sourceKey);
   if (same) return same;
   const graph = new Graph();
@@ -187,7 +187,7 @@ export function encodeClosure(
     return { id: `${process.pid}:${++frameCount}`, frame, shared: walked.shared };
   }
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
-  if (sourceKey !== undefined && needsNothing(graph, root)) cache.bySource.set(sourceKey, encoded);
+  if (sourceKey !== undefined && selfContained(graph, root)) cache.bySource.set(sourceKey, encoded);
   if (key !== undefined) {
     cache.byPrimitives.set(key, encoded);
     remember(fn, graph, cache, env, encoded);
@@ -233,25 +233,47 @@ function isLast(last: Last, cache: PayloadCache, env: Env | undefined, fn: Funct
 }
 
 /**
- * The key of `bySource` for a function that may need nothing from around it: its name and source,
- * if it has no property and no prototype (which travel too, and can change).
+ * The key of `bySource`: a function's name, source and capture, if the capture holds primitives
+ * only (each with its type, `-0` apart from `0`) and the function has no property and no
+ * prototype (which travel too, and can change).
  */
-function selfContainedKey(fn: Function): string | undefined {
+function selfContainedKey(fn: Function, env: Env | undefined): string | undefined {
   if (fn.prototype !== undefined || typeof fn.name !== 'string' || Object.keys(fn).length > 0)
     return undefined;
-  return `${fn.name}\0${Function.prototype.toString.call(fn)}`;
+  const captured: string[] = [];
+  for (const name in env) {
+    const value = env[name];
+    // (a symbol's text does not tell it apart from another with the same description)
+    if (
+      (value !== null && typeof value === 'object') ||
+      typeof value === 'function' ||
+      typeof value === 'symbol'
+    )
+      return undefined;
+    captured.push(name, typeof value, Object.is(value, -0) ? '-0' : String(value));
+  }
+  // JSON has no raw NUL: the first one ends it
+  const source = Function.prototype.toString.call(fn);
+  return `${JSON.stringify([fn.name, env === undefined ? null : captured])}\0${source}`;
 }
 
-/** Whether the payload is the root function alone, with no free name its scope could bind. */
-function needsNothing(graph: Graph, root: Ref): boolean {
+/**
+ * Whether the payload is the root function alone, each of its free names bound by the capture or
+ * a toolchain's helper: none read from its scope, which the same source can have elsewhere.
+ */
+function selfContained(graph: Graph, root: Ref): boolean {
+  const node = graph.nodes[0];
   return (
     'fn' in root &&
+    node !== undefined &&
     graph.nodes.length === 1 &&
     graph.refs.length === 0 &&
     graph.modules.length === 0 &&
     graph.classes.length === 0 &&
     Object.keys(graph.members[0]!).length === 0 &&
-    graph.analyses[0]!.free.every(isToolchainHelper)
+    graph.analyses[0]!.free.every(
+      (name) => node.names.includes(name) || node.helpers.includes(name),
+    )
   );
 }
 
