@@ -408,6 +408,22 @@ describe('the frame cache', () => {
     const small = [0];
   });
 
+  it('its indexes by key stay within its bytes too: a captured string is counted', () => {
+    const cache = createPayloadCache(1 << 20);
+    const f = (x: string) => x + s;
+    const inline = () => new Function('return (x) => x + s')() as Function;
+    for (let i = 0; i < 10; i++) {
+      encodeClosure(f, { s: String(i).repeat(300_000) }, { cache });
+      encodeClosure(inline(), { s: String(i).repeat(300_000) }, { cache });
+    }
+    // each entry holds ~300 kB of key (2 bytes a character) and ~300 kB of frame
+    expect(cache.byPrimitives.size).toBeLessThanOrEqual(2);
+    expect(cache.bySource.size).toBeLessThanOrEqual(2);
+    expect(cache.byPrimitives.bytes).toBeLessThanOrEqual(1 << 20);
+    expect(cache.bySource.bytes).toBeLessThanOrEqual(1 << 20);
+    const s = '';
+  });
+
   it('a payload holding shared memory gets a new id each time, never a cached frame', () => {
     const memory = new SharedArrayBuffer(8);
     const f = () => memory;

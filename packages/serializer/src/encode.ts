@@ -63,7 +63,7 @@ export class PayloadCache {
    * Payloads whose captured values are all primitives, by what determines them: such a call skips
    * serializing (which costs ~7 µs however small the values) and comparing.
    */
-  readonly byPrimitives = new BoundedCache<string, EncodedClosure>(256);
+  readonly byPrimitives: BoundedCache<string, EncodedClosure>;
 
   /**
    * Payloads of functions whose every free name is captured (primitives only) or a toolchain's
@@ -71,11 +71,21 @@ export class PayloadCache {
    * them: a new function object of a known source (an arrow written inline in a loop of `apply`
    * calls) skips the graph, whose allocations cost a call far more than its few µs suggest.
    */
-  readonly bySource = new BoundedCache<string, EncodedClosure>(256);
+  readonly bySource: BoundedCache<string, EncodedClosure>;
 
-  /** @param maxBytes most bytes of frames kept (and at most 1,000 bodies) */
+  /**
+   * @param maxBytes most bytes of frames kept (and at most 1,000 bodies); the two indexes by key
+   *   have the same budget each, counting their keys too (a captured string is in its key)
+   */
   constructor(maxBytes: number) {
     this.frames = new BoundedCache(1000, maxBytes);
+    this.byPrimitives = new BoundedCache(256, maxBytes);
+    this.bySource = new BoundedCache(256, maxBytes);
+  }
+
+  /** Keeps `encoded` in one of the indexes by key, counting the key and the frame. */
+  index(into: BoundedCache<string, EncodedClosure>, key: string, encoded: EncodedClosure): void {
+    into.set(key, encoded, key.length * 2 + encoded.frame.byteLength);
   }
 
   /** Bytes of frames held. */
@@ -187,9 +197,10 @@ export function encodeClosure(
     return { id: `${process.pid}:${++frameCount}`, frame, shared: walked.shared };
   }
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
-  if (sourceKey !== undefined && selfContained(graph, root)) cache.bySource.set(sourceKey, encoded);
+  if (sourceKey !== undefined && selfContained(graph, root))
+    cache.index(cache.bySource, sourceKey, encoded);
   if (key !== undefined) {
-    cache.byPrimitives.set(key, encoded);
+    cache.index(cache.byPrimitives, key, encoded);
     remember(fn, graph, cache, env, encoded);
   }
   return encoded;
