@@ -5,6 +5,7 @@ import type { ResolvedPoolOptions } from './options.js';
 import {
   type ChunkReply,
   type ChunkTask,
+  isBareResult,
   isStrayReport,
   type PayloadHandle,
   type StrayReport,
@@ -21,6 +22,11 @@ export interface Executor {
    * death blames only the item it was running.
    */
   readonly sharesMemory?: boolean;
+  /**
+   * Whether `run` honours `ChunkTask.bare` (a direct call's primitive result may come back alone):
+   * only then is a task marked so, and a reply that is not an object taken for a result.
+   */
+  readonly bareResults?: boolean;
   /**
    * Runs one chunk, resolving with the worker's reply (or its `v8.serialize` bytes). When `signal` aborts, a running chunk
    * is stopped (its thread terminated) and the promise rejects; any other rejection means the
@@ -73,6 +79,7 @@ export interface Percentiles {
 export class PiscinaExecutor implements Executor {
   readonly concurrency: number;
   readonly sharesMemory = true;
+  readonly bareResults = true;
   private readonly piscina: Piscina;
   /** How to fail each chunk in flight. */
   private readonly inFlight = new Set<(reason: unknown) => void>();
@@ -167,7 +174,11 @@ export class PiscinaExecutor implements Executor {
       this.piscina.run(task, signal ? { signal } : {}).then(
         (reply: ChunkReply | Uint8Array) => {
           this.inFlight.delete(reject);
-          if (!(reply instanceof Uint8Array) && reply.retiring !== undefined)
+          if (
+            !isBareResult(reply) &&
+            !(reply instanceof Uint8Array) &&
+            reply.retiring !== undefined
+          )
             this.replace(reply.retiring);
           resolve(reply);
         },

@@ -34,7 +34,7 @@ import {
   type PoolOptions,
   resolvePoolOptions,
 } from './options.js';
-import type { CallMode, ChunkTask } from './protocol.js';
+import { type CallMode, type ChunkTask, isBareResult } from './protocol.js';
 import {
   type CallOrigin,
   ChunkRunner,
@@ -394,6 +394,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       items: [args],
       slot: 0,
       stopOnError: true,
+      ...(this.executor.bareResults ? { bare: true as const } : {}),
     };
     const running = this.executor.run(task, signal);
     this.direct.add(running);
@@ -407,6 +408,12 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       throw new WorkerCrashedError(0, error, exitCodeOf(error), this.resourceLimits);
     } finally {
       this.direct.delete(running);
+    }
+    // a primitive result with nothing else to say, alone (an executor that opted in)
+    const answer: unknown = message;
+    if (task.bare && isBareResult(answer)) {
+      this.itemsCompleted++;
+      return answer;
     }
     const { reply, range } = readReply(message, 0, 1);
     const [stray] = reply.strays ?? [];

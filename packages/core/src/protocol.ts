@@ -84,6 +84,18 @@ export interface ChunkTask {
   readonly stopOnError: boolean;
   /** Where the worker writes each item's outcome as it ends (chunks of more than one item). */
   readonly log?: SharedArrayBuffer;
+  /**
+   * One direct call (`apply`): a primitive result that is all there is to say (no error, nothing
+   * left behind, no retirement) comes back as the reply itself, not in a `ChunkReply`.
+   */
+  readonly bare?: true;
+}
+
+/** A reply is a bare result (see `ChunkTask.bare`) when it is not an object. */
+export function isBareResult(
+  reply: unknown,
+): reply is string | number | bigint | boolean | null | undefined {
+  return reply === null || typeof reply !== 'object';
 }
 
 /** What a worker sends back for a chunk: as it is, or as `v8.serialize` bytes when values are not all primitives. */

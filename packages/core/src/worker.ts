@@ -112,7 +112,8 @@ export default function runChunk(task: ChunkTask): Promise<unknown> | ChunkReply
     ({ reply: ran, moved }) => {
       running = undefined;
       const reply = finalReply(ran, chunk.strays);
-      return moved.length > 0 ? moveWith(reply, moved) : reply;
+      if (moved.length > 0) return moveWith(reply, moved);
+      return task.bare ? bareOr(reply) : reply;
     },
     (error) => {
       running = undefined;
@@ -134,6 +135,15 @@ function finalReply(
   const whole = reply instanceof Uint8Array ? (deserialize(reply) as ChunkReply) : reply;
   const extra = { ...whole, strays };
   return retiring ? { ...extra, retiring: threadId } : encode(extra);
+}
+
+/** A direct call's primitive result alone, when the reply says nothing else (`ChunkTask.bare`). */
+function bareOr(reply: ChunkReply | Uint8Array): unknown {
+  if (reply instanceof Uint8Array) return reply;
+  const { done, values, errors, logged, strays, retiring } = reply;
+  // (a logged reply's values are in the chunk's log, not here)
+  const alone = done === 1 && errors.length === 0 && !logged && !strays && retiring === undefined;
+  return alone && isPrimitive(values[0]) ? values[0] : reply;
 }
 
 /**
