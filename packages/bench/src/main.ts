@@ -6,6 +6,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { writeReport } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
+import { applyParts } from './scenarios/apply-parts.js';
 import { applyStages } from './scenarios/apply-stages.js';
 import { bigResult } from './scenarios/big-result.js';
 import { captureData } from './scenarios/capture-data.js';
@@ -25,6 +26,7 @@ import { trivialItems } from './scenarios/trivial-items.js';
 const all: Scenario[] = [
   trivialItems,
   oneCall,
+  applyParts,
   applyStages,
   cpuScaling,
   captureSize,
