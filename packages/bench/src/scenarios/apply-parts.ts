@@ -2,11 +2,11 @@
 // one below it, and each ratio of neighbours (round by round) is what that layer costs, with the
 // threads waking and sleeping between calls as they do in use.
 import { type ChunkTask, ClosurePool, createLocalExecutor } from '@closure-pool/core';
-import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
+import { applyChunk, usPerCall } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker } from '../peers/peers.js';
 import { type Scenario, spread } from '../scenario.js';
-import { interleave, pairedRatio, time } from '../stats.js';
+import { interleave, pairedRatio } from '../stats.js';
 
 const multiply = (a: number, b: number) => a * b;
 
@@ -32,30 +32,15 @@ export const applyParts: Scenario = {
   async run({ quick, tick }) {
     // many short rounds (see one-call): a slow spell of the machine falls inside one round
     const calls = 20;
-    const encoded = encodeClosure(multiply);
-    // the chunk a repeated apply posts
-    const chunk: ChunkTask = {
-      callId: 1,
-      payload: { id: encoded.id, frame: encoded.frame },
-      mode: 'spread',
-      start: 0,
-      items: [[6, 7]],
-      slot: 0,
-      stopOnError: true,
-      bare: true,
-    };
+    // the chunk a repeated apply posts: its result comes back bare
+    const chunk: ChunkTask = { ...applyChunk(multiply, [6, 7]), bare: true };
     const one = { minThreads: 1, maxThreads: 1 };
     const pool = new ClosurePool({ threads: 1 });
     const executor = createLocalExecutor({ threads: 1 });
     const oursRaw = new Piscina({ filename: closurePoolWorker.href, ...one, atomics: 'disabled' });
     const plainLoop = new Piscina({ filename: piscinaWorker, ...one, atomics: 'disabled' });
     const plain = new Piscina({ filename: piscinaWorker, ...one });
-    const perCall = (call: () => unknown) => async () =>
-      ((await time(async () => {
-        for (let i = 0; i < calls; i++) await call();
-      })) *
-        1000) /
-      calls;
+    const perCall = (call: () => unknown) => usPerCall(calls, call);
     try {
       const plainTask = { op: 'mul', x: 6, y: 7 };
       const results = await interleave(

@@ -11,9 +11,10 @@ import {
 } from '@closure-pool/core';
 import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
+import { applyChunk, usPerCall } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker, timedWorker } from '../peers/peers.js';
 import type { Scenario } from '../scenario.js';
-import { interleave, stats, time } from '../stats.js';
+import { interleave, stats } from '../stats.js';
 import { measureInThread } from '../thread.js';
 
 const multiply = (a: number, b: number) => a * b;
@@ -117,16 +118,7 @@ export const applyStages: Scenario = {
   async run({ quick, tick }) {
     // many short rounds (see one-call): a slow spell of the machine falls inside one round
     const calls = 20;
-    const encoded = encodeClosure(multiply);
-    const task: ChunkTask = {
-      callId: 1,
-      payload: { id: encoded.id, frame: encoded.frame },
-      mode: 'spread',
-      start: 0,
-      items: [[6, 7]],
-      slot: 0,
-      stopOnError: true,
-    };
+    const task = applyChunk(multiply, [6, 7]);
     const mainOnly = new ClosurePool({ executor: instant });
     const pool = new ClosurePool({ threads: 1 });
     // one thread each, so that every round trip goes to a thread that has the closure
@@ -142,12 +134,7 @@ export const applyStages: Scenario = {
       maxThreads: 1,
       atomics: 'disabled',
     });
-    const perCall = (call: () => unknown) => async () =>
-      ((await time(async () => {
-        for (let i = 0; i < calls; i++) await call();
-      })) *
-        1000) /
-      calls;
+    const perCall = (call: () => unknown) => usPerCall(calls, call);
     // how long the worker thread's event loop was busy per round trip (its event-loop
     // utilization): the worker's own cost on the critical path, which a slow wake-up of the
     // machine does not move the way it moves the latency
