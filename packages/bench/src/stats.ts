@@ -54,3 +54,13 @@ export async function time(fn: () => unknown): Promise<number> {
   await fn();
   return performance.now() - started;
 }
+
+/** A measurement: µs per call of `call`, made `calls` times in a row. */
+export function usPerCall(calls: number, call: () => unknown): () => Promise<number> {
+  return async () =>
+    ((await time(async () => {
+      for (let i = 0; i < calls; i++) await call();
+    })) *
+      1000) /
+    calls;
+}

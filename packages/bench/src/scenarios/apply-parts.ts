@@ -3,10 +3,10 @@
 // threads waking and sleeping between calls as they do in use.
 import { type ChunkTask, ClosurePool, createLocalExecutor } from '@closure-pool/core';
 import { Piscina } from 'piscina';
-import { applyChunk, usPerCall } from '../apply-chunk.js';
+import { applyChunk } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker } from '../peers/peers.js';
 import { type Scenario, spread } from '../scenario.js';
-import { interleave, pairedRatio } from '../stats.js';
+import { interleave, pairedRatio, usPerCall } from '../stats.js';
 
 const multiply = (a: number, b: number) => a * b;
 

@@ -11,10 +11,10 @@ import {
 } from '@closure-pool/core';
 import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
-import { applyChunk, usPerCall } from '../apply-chunk.js';
+import { applyChunk } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker, timedWorker } from '../peers/peers.js';
 import type { Scenario } from '../scenario.js';
-import { interleave, stats } from '../stats.js';
+import { interleave, stats, usPerCall } from '../stats.js';
 import { measureInThread } from '../thread.js';
 
 const multiply = (a: number, b: number) => a * b;

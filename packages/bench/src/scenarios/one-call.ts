@@ -3,7 +3,7 @@ import { ClosurePool } from '@closure-pool/core';
 import { Piscina } from 'piscina';
 import { newPiscina, newWorkerpool, piscinaWorker } from '../peers/peers.js';
 import { goal, type Scenario, spread } from '../scenario.js';
-import { interleave, pairedRatio, time } from '../stats.js';
+import { interleave, pairedRatio, usPerCall } from '../stats.js';
 
 export const oneCall: Scenario = {
   id: 'one-call',
@@ -23,12 +23,7 @@ export const oneCall: Scenario = {
       atomics: 'disabled',
     });
     const workerpool = newWorkerpool(cores);
-    const sequential = async (call: () => Promise<unknown>) => {
-      const ms = await time(async () => {
-        for (let i = 0; i < calls; i++) await call();
-      });
-      return (ms * 1000) / calls;
-    };
+    const sequential = (call: () => Promise<unknown>) => usPerCall(calls, call)();
     try {
       const results = await interleave(
         {

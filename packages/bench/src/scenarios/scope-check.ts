@@ -3,7 +3,7 @@
 // again (read once, cached by identity).
 import { ClosurePool, capture, setScopeChecks } from '@closure-pool/core';
 import type { Scenario } from '../scenario.js';
-import { interleave, time } from '../stats.js';
+import { interleave, usPerCall } from '../stats.js';
 
 const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(0)}`;
 
@@ -19,13 +19,9 @@ export const scopeCheck: Scenario = {
     const perCall = (scopes: boolean, fresh: boolean) => async () => {
       setScopeChecks(scopes);
       try {
-        const ms = await time(async () => {
-          for (let i = 0; i < calls; i++) {
-            const fn = fresh ? make(1) : same;
-            await pool.apply(fn, [4], capture({ y: 1 }));
-          }
-        });
-        return (ms * 1000) / calls;
+        return await usPerCall(calls, () =>
+          pool.apply(fresh ? make(1) : same, [4], capture({ y: 1 })),
+        )();
       } finally {
         setScopeChecks(true);
       }
