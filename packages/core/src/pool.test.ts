@@ -43,6 +43,18 @@ describe('map', () => {
     expect(Object.keys(results)).toHaveLength(100); // dense, not a sparse array
   });
 
+  it('gives a dense array, undefined results and settled outcomes included, across chunks', async () => {
+    const odd = (x: number) => (x % 2 === 1 ? undefined : x);
+    const values = await pool.map(odd, range(50), { chunkSize: 7 });
+    expect(values).toEqual(range(50).map(odd));
+    expect(Object.keys(values)).toHaveLength(50); // every index its own, undefined ones too
+    const settled = await pool.map(odd, range(50), { chunkSize: 7, settle: true });
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : s.reason))).toEqual(
+      range(50).map(odd),
+    );
+    expect(Object.keys(settled)).toHaveLength(50);
+  });
+
   it('a sparse array: its holes are items, read as undefined, also when the function fails to load', async () => {
     // biome-ignore lint/suspicious/noSparseArray: the holes are the point
     const sparse = [1, , 3, , 5];

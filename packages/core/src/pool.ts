@@ -460,15 +460,19 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       runner.dispose();
     }
     ranges.sort((a, b) => a.start - b.start);
-    const results: unknown[] = [];
+    // one array made to its final size: grown by push, it costs 3–4× as much (each growth copies
+    // it into fresh memory), a third of a map over 100,000 numbers (bench trivial-items)
+    const total = ranges.reduce((n, range) => n + range.values.length, 0);
+    const results: unknown[] = total <= maxPreallocated ? new Array(total) : [];
+    let at = 0;
     for (const range of ranges) {
       // every item has its outcome once the call ends normally: a gap is a bug of ours
-      if (range.start !== results.length)
-        throw new Error(`closure-pool: items ${results.length}–${range.start - 1} have no outcome`);
+      if (range.start !== at)
+        throw new Error(`closure-pool: items ${at}–${range.start - 1} have no outcome`);
       const { values } = range;
       if (settle)
-        for (let i = 0; i < values.length; i++) results.push(settled(outcomeAt(range, i)));
-      else for (let i = 0; i < values.length; i++) results.push(values[i]);
+        for (let i = 0; i < values.length; i++) results[at++] = settled(outcomeAt(range, i));
+      else for (let i = 0; i < values.length; i++) results[at++] = values[i];
     }
     return results;
   }
@@ -588,6 +592,8 @@ function splitArgs(rest: unknown[]): Call {
 }
 
 const optionNames = new Set<string>(callOptionNames);
+/** The longest array V8 makes with fast elements from `new Array(length)` (longer ones are dictionaries). */
+const maxPreallocated = 32 * 1024 * 1024;
 
 function unwrap(outcome: Outcome): unknown {
   if (!outcome.ok) throw outcome.error;

@@ -82,6 +82,8 @@ export interface ChunkTask {
   readonly call?: CallState;
   /** Stop at the first failing item (unless the call settles every item). */
   readonly stopOnError: boolean;
+  /** The call has a `timeout`: the worker writes when each item starts, not only the chunk. */
+  readonly timed?: boolean;
   /** Where the worker writes each item's outcome as it ends (chunks of more than one item). */
   readonly log?: SharedArrayBuffer;
   /**

@@ -300,6 +300,7 @@ export class ChunkRunner {
       slot,
       call: this.call,
       stopOnError: !this.spec.settle,
+      timed: this.spec.timeout !== undefined,
     };
     this.spec.executor
       .run(task, run.controller?.signal)

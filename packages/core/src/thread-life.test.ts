@@ -86,6 +86,19 @@ describe('a thread that dies mid-chunk', () => {
     ]);
   });
 
+  it('a timeout bounds each item, not its chunk: a chunk longer than the timeout whose items are not ends well', async () => {
+    // five items of 100 ms in one chunk: 500 ms in all, each item far below the 350 ms bound
+    const results = await pool.map(
+      (i: number) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        return i;
+      },
+      [0, 1, 2, 3, 4],
+      { chunkSize: 5, timeout: 350 },
+    );
+    expect(results).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('without settle, the call rejects with the dying item’s error, and no item ran twice', async () => {
     const { items, runs } = counted(5);
     const error = await pool

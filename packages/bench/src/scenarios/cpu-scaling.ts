@@ -9,7 +9,7 @@ const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 
 export const cpuScaling: Scenario = {
   id: 'cpu-scaling',
-  steps: ({ quick, cores }) => (quick ? 5 : 15) * cores,
+  steps: ({ quick, cores }) => (quick ? 5 : 31) * cores,
   async run({ quick, cores, tick }) {
     const rows: Row[] = [];
     const goals: Goal[] = [];
@@ -30,7 +30,7 @@ export const cpuScaling: Scenario = {
             piscina: () => time(() => Promise.all(items.map((n) => piscina.run({ op: 'fib', n })))),
             main: () => time(() => items.map((n) => fib(n))),
           },
-          { reps: quick ? 5 : 15, warmup: 1, tick },
+          { reps: quick ? 5 : 31, warmup: 1, tick },
         );
         const ours = results.ours!;
         const peer = results.piscina!;

@@ -7,7 +7,7 @@ import { interleave, pairedRatio, usPerCall } from '../stats.js';
 
 export const oneCall: Scenario = {
   id: 'one-call',
-  steps: ({ quick }) => (quick ? 31 : 151),
+  steps: ({ quick }) => (quick ? 31 : 301),
   async run({ quick, cores, tick }) {
     // many short rounds rather than a few long ones: a slow spell of this shared machine then
     // falls inside one round, where both sides share it (six runs of the goal's ratio spread over
@@ -35,7 +35,7 @@ export const oneCall: Scenario = {
           'workerpool exec': () =>
             sequential(async () => await workerpool.exec((a: number, b: number) => a * b, [6, 7])),
         },
-        { reps: quick ? 31 : 151, warmup: 5, tick },
+        { reps: quick ? 31 : 301, warmup: 5, tick },
       );
       const ours = results['closure-pool apply']!;
       const peer = results['piscina run']!;

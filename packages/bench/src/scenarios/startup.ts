@@ -19,7 +19,7 @@ function loadTime(file: string): Promise<number> {
 
 export const startup: Scenario = {
   id: 'startup',
-  steps: ({ quick }) => (quick ? 5 : 15),
+  steps: ({ quick }) => (quick ? 5 : 31),
   async run({ quick, cores, tick }) {
     const results = await interleave(
       {
@@ -40,7 +40,7 @@ export const startup: Scenario = {
         'stage: a new thread loads the peer’s worker file': () =>
           loadTime(new URL(piscinaWorker).pathname),
       },
-      { reps: quick ? 5 : 15, warmup: 1, tick },
+      { reps: quick ? 5 : 31, warmup: 1, tick },
     );
     const ratio = pairedRatio(
       results['closure-pool: new pool → first result']!,

@@ -6,7 +6,7 @@ import { interleave, time } from '../stats.js';
 
 export const trivialItems: Scenario = {
   id: 'trivial-items',
-  steps: ({ quick }) => (quick ? 5 : 9),
+  steps: ({ quick }) => (quick ? 5 : 15),
   async run({ quick, cores, tick }) {
     const n = 100_000;
     // one message per item is slow: those contenders get a tenth of the items (still µs per item)
@@ -66,7 +66,7 @@ export const trivialItems: Scenario = {
               n,
             ),
         },
-        { reps: quick ? 5 : 9, warmup: 1, tick },
+        { reps: quick ? 5 : 15, warmup: 1, tick },
       );
       const ours = results['closure-pool (automatic chunks)']!.median;
       const perItemPiscina = results['piscina, one task per item']!.median;
