@@ -27,6 +27,17 @@ describe('the result log', () => {
     expect(read.errors).toEqual([[8, record]]);
   });
 
+  it('strings come back code unit for code unit (lone surrogates too), bigints digit for digit', () => {
+    const log = createResultLog();
+    const long = 'é'.repeat(40_000); // 80,000 bytes: the log grows while it holds strings
+    const values = ['', 'a\uD800b\uDFFF', '\u{1F600}x', long, -(2n ** 200n) - 1n, 0n, 'tail'];
+    const writer = new ResultWriter(log, values.length);
+    for (const [position, value] of values.entries())
+      expect(writer.value(position, value)).toBe(true);
+    expect(log.byteLength).toBeGreaterThan(64 * 1024);
+    expect(readResultLog(log, values.length).values).toEqual(values);
+  });
+
   it('only the first `count` outcomes are read (a chunk stopped early)', () => {
     const log = createResultLog();
     const writer = new ResultWriter(log, 3);
@@ -104,6 +115,14 @@ describe('the result log', () => {
     const outcome = fc.oneof(
       fc.record({ error: fc.constant(false as const), value: fc.jsonValue() }),
       fc.record({ error: fc.constant(false as const), value: fc.double() }),
+      fc.record({
+        error: fc.constant(false as const),
+        // any UTF-16 code units, lone surrogates included
+        value: fc.string({
+          unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        }),
+      }),
+      fc.record({ error: fc.constant(false as const), value: fc.bigInt() }),
       fc.record({ error: fc.constant(true as const), value: fc.string() }),
     );
     fc.assert(

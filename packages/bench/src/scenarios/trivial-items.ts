@@ -22,6 +22,12 @@ export const trivialItems: Scenario = {
         {
           'closure-pool (automatic chunks)': async () =>
             perItem(await time(() => pool.map((x: number) => x * y, xs, capture({ y }))), n),
+          // what the results are costs too: numbers and booleans are written as they are, strings
+          // as their code units, anything else through v8.serialize, item by item
+          'closure-pool, string results': async () =>
+            perItem(await time(() => pool.map((x: number) => (x & 1 ? 'odd' : 'even'), xs)), n),
+          'closure-pool, object results ({ x })': async () =>
+            perItem(await time(() => pool.map((x: number) => ({ x }), xs)), n),
           'piscina, one task per item': async () =>
             perItem(
               await time(() =>
