@@ -3,20 +3,12 @@
 import { encodeClosure } from '@closure-pool/serializer';
 import { describe, expect, it } from 'vitest';
 import { createLocalExecutor } from './local-executor.js';
-import type { ChunkReply, ChunkTask } from './protocol.js';
+import { type ChunkReply, type ChunkTask, directCallTask } from './protocol.js';
 
-/** A one-item chunk of `fn(...args)`. */
+/** A one-item chunk of `fn(...args)`, as `apply` posts it (not marked bare). */
 function chunkOf(fn: Function, args: unknown[]): ChunkTask {
   const { id, frame } = encodeClosure(fn);
-  return {
-    callId: 1,
-    payload: { id, frame },
-    mode: 'spread',
-    start: 0,
-    items: [args],
-    slot: 0,
-    stopOnError: true,
-  };
+  return directCallTask(1, { id, frame }, args, false);
 }
 
 const firstValue = (reply: ChunkReply | Uint8Array) => (reply as ChunkReply).values[0];

@@ -34,7 +34,7 @@ import {
   type PoolOptions,
   resolvePoolOptions,
 } from './options.js';
-import { type CallMode, type ChunkTask, isBareResult } from './protocol.js';
+import { type CallMode, directCallTask, isBareResult } from './protocol.js';
 import {
   type CallOrigin,
   ChunkRunner,
@@ -386,16 +386,7 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     const callId = ++this.lastCallId;
-    const task: ChunkTask = {
-      callId,
-      payload,
-      mode: 'spread',
-      start: 0,
-      items: [args],
-      slot: 0,
-      stopOnError: true,
-      ...(this.executor.bareResults ? { bare: true as const } : {}),
-    };
+    const task = directCallTask(callId, payload, args, this.executor.bareResults === true);
     const running = this.executor.run(task, signal);
     this.direct.add(running);
     let message: Awaited<typeof running>;

@@ -93,6 +93,25 @@ export interface ChunkTask {
   readonly bare?: true;
 }
 
+/** The chunk a direct call (`apply`) posts: `fn(...args)` alone, its result bare if `bare`. */
+export function directCallTask(
+  callId: number,
+  payload: PayloadHandle,
+  args: unknown[],
+  bare: boolean,
+): ChunkTask {
+  return {
+    callId,
+    payload,
+    mode: 'spread',
+    start: 0,
+    items: [args],
+    slot: 0,
+    stopOnError: true,
+    ...(bare ? { bare: true as const } : {}),
+  };
+}
+
 /** A reply is a bare result (see `ChunkTask.bare`) when it is not an object. */
 export function isBareResult(
   reply: unknown,

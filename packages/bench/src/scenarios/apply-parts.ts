@@ -1,7 +1,7 @@
 // Where one `apply` costs more than Piscina's `run`, layer by layer: each row adds one layer to the
 // one below it, and each ratio of neighbours (round by round) is what that layer costs, with the
 // threads waking and sleeping between calls as they do in use.
-import { type ChunkTask, ClosurePool, createLocalExecutor } from '@closure-pool/core';
+import { ClosurePool, createLocalExecutor } from '@closure-pool/core';
 import { Piscina } from 'piscina';
 import { applyChunk } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker } from '../peers/peers.js';
@@ -33,7 +33,7 @@ export const applyParts: Scenario = {
     // many short rounds (see one-call): a slow spell of the machine falls inside one round
     const calls = 20;
     // the chunk a repeated apply posts: its result comes back bare
-    const chunk: ChunkTask = { ...applyChunk(multiply, [6, 7]), bare: true };
+    const chunk = applyChunk(multiply, [6, 7], true);
     const one = { minThreads: 1, maxThreads: 1 };
     const pool = new ClosurePool({ threads: 1 });
     const executor = createLocalExecutor({ threads: 1 });
