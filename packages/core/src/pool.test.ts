@@ -55,6 +55,33 @@ describe('map', () => {
     expect(Object.keys(settled)).toHaveLength(50);
   });
 
+  it('results of every kind arrive as returned, after later chunks reused their threads’ logs', async () => {
+    // a Buffer read back as a view of the shared log was overwritten by the slot's next chunk
+    const bytes = await pool.map((x: number) => Buffer.from([x & 255, x >> 8]), range(600), {
+      chunkSize: 10,
+    });
+    await pool.map(() => Buffer.alloc(64, 0xff), range(600), { chunkSize: 10 });
+    expect(bytes).toEqual(range(600).map((x) => Buffer.from([x & 255, x >> 8])));
+    // plain objects (written as JSON) and what JSON cannot carry (written by v8.serialize)
+    const shapes = await pool.map(
+      (x: number) => {
+        const shared = { x };
+        return x % 3 === 0 ? { x, tags: ['a', x], nested: { ok: x > 1 } } : [shared, shared, -0];
+      },
+      range(60),
+      { chunkSize: 7 },
+    );
+    shapes.forEach((result, x) => {
+      if (x % 3 === 0) expect(result).toEqual({ x, tags: ['a', x], nested: { ok: x > 1 } });
+      else {
+        const [a, b, zero] = result as [object, object, number];
+        expect(a).toEqual({ x });
+        expect(a).toBe(b);
+        expect(Object.is(zero, -0)).toBe(true);
+      }
+    });
+  });
+
   it('a sparse array: its holes are items, read as undefined, also when the function fails to load', async () => {
     // biome-ignore lint/suspicious/noSparseArray: the holes are the point
     const sparse = [1, , 3, , 5];

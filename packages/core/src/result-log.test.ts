@@ -38,6 +38,23 @@ describe('the result log', () => {
     expect(readResultLog(log, values.length).values).toEqual(values);
   });
 
+  it('a Buffer or byte view read from the log is its own copy: the next chunk cannot change it', () => {
+    const log = createResultLog();
+    const first = new ResultWriter(log, 3);
+    first.value(0, Buffer.from([1, 2, 3]));
+    first.value(1, new Uint8Array([4, 5]));
+    first.error(2, toErrorRecord(Object.assign(new Error('e'), { data: Buffer.from([6]) })));
+    const read = readResultLog(log, 3);
+    // the slot's next chunk writes over the same bytes
+    const next = new ResultWriter(log, 3);
+    for (let position = 0; position < 3; position++) next.value(position, Buffer.alloc(16, 0xff));
+    expect(read.values[0]).toEqual(Buffer.from([1, 2, 3]));
+    expect(read.values[1]).toEqual(new Uint8Array([4, 5]));
+    expect(read.errors[0]![1].props.data).toEqual(Buffer.from([6]));
+    for (const value of [read.values[0], read.values[1]])
+      expect((value as Uint8Array).buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+
   it('only the first `count` outcomes are read (a chunk stopped early)', () => {
     const log = createResultLog();
     const writer = new ResultWriter(log, 3);

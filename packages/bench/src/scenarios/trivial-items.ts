@@ -17,13 +17,19 @@ export const trivialItems: Scenario = {
     const piscina = newPiscina(cores);
     const workerpool = newWorkerpool(cores);
     const perItem = (ms: number, items: number) => (ms * 1000) / items;
+    const size = Math.ceil(n / (cores * 4));
+    const chunks = Array.from({ length: Math.ceil(n / size) }, (_, i) =>
+      xs.slice(i * size, (i + 1) * size),
+    );
+    const handChunked = async (task: { op: string; y?: number }) =>
+      (await Promise.all(chunks.map((c) => piscina.run({ ...task, xs: c })))).flat();
     try {
       const results = await interleave(
         {
           'closure-pool (automatic chunks)': async () =>
             perItem(await time(() => pool.map((x: number) => x * y, xs, capture({ y }))), n),
           // what the results are costs too: numbers and booleans are written as they are, strings
-          // as their code units, anything else through v8.serialize, item by item
+          // as their code units, small plain objects as JSON, anything else through v8.serialize
           'closure-pool, string results': async () =>
             perItem(await time(() => pool.map((x: number) => (x & 1 ? 'odd' : 'even'), xs)), n),
           'closure-pool, object results ({ x })': async () =>
@@ -35,20 +41,11 @@ export const trivialItems: Scenario = {
               ),
               nPerItem,
             ),
-          'piscina, hand-chunked (4 per thread)': async () => {
-            const size = Math.ceil(n / (cores * 4));
-            const chunks = Array.from({ length: Math.ceil(n / size) }, (_, i) =>
-              xs.slice(i * size, (i + 1) * size),
-            );
-            return perItem(
-              await time(async () =>
-                (
-                  await Promise.all(chunks.map((c) => piscina.run({ op: 'chunk', xs: c, y })))
-                ).flat(),
-              ),
-              n,
-            );
-          },
+          'piscina, hand-chunked (4 per thread)': async () =>
+            perItem(await time(() => handChunked({ op: 'chunk', y })), n),
+          // the same objects, each chunk's results cloned as one array
+          'piscina, hand-chunked, object results ({ x })': async () =>
+            perItem(await time(() => handChunked({ op: 'objects' })), n),
           'workerpool exec, one per item': async () =>
             perItem(
               await time(() =>
