@@ -55,6 +55,43 @@ describe('the result log', () => {
       expect((value as Uint8Array).buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 
+  it('consecutive plain results are read as one run; a run ends at any other outcome', () => {
+    const log = createResultLog();
+    const outcomes = [
+      { a: 1 },
+      [2, 'b'],
+      { c: { d: null } },
+      'a string',
+      { e: 'é\uD800' },
+      { f: -0 }, // serialized: not plain
+      { g: 7 },
+      undefined,
+      [8],
+      'error',
+      { h: 9 },
+      { i: 10 },
+    ];
+    const writer = new ResultWriter(log, outcomes.length);
+    outcomes.forEach((value, position) => {
+      if (value === 'error') writer.error(position, toErrorRecord(new Error('e')));
+      else writer.value(position, value);
+    });
+    const read = readResultLog(log, outcomes.length);
+    expect(read.values).toEqual(outcomes.map((value) => (value === 'error' ? undefined : value)));
+    expect(Object.is((read.values[5] as { f: number }).f, -0)).toBe(true);
+    expect(read.errors.map(([position]) => position)).toEqual([9]);
+    // written out of order, texts of neighbouring positions are not end to end: read one by one
+    const shuffled = createResultLog();
+    const byPosition = new ResultWriter(shuffled, 3);
+    for (const position of [0, 2, 1]) byPosition.value(position, { position });
+    expect(readResultLog(shuffled, 3).values).toEqual([0, 1, 2].map((position) => ({ position })));
+    // a chunk that stopped early: the run ends at `count`, whatever the log held past it
+    expect(readResultLog(log, 2).values).toEqual([{ a: 1 }, [2, 'b']]);
+    // each result its own object, also within a run
+    const again = readResultLog(log, 3).values;
+    expect(again[0]).not.toBe(read.values[0]);
+  });
+
   it('only the first `count` outcomes are read (a chunk stopped early)', () => {
     const log = createResultLog();
     const writer = new ResultWriter(log, 3);
