@@ -23,8 +23,11 @@ describe("a direct call's result, bare", () => {
         expect(
           Object.is(await executor.run(bare(chunkOf((x: unknown) => x, [value]))), value),
         ).toBe(true);
-      const object = await executor.run(bare(chunkOf(() => ({ a: 1 }), [])));
-      expect(object).toBeInstanceOf(Uint8Array);
+      // small plain data goes in the reply as it is (Piscina clones it); anything else serialized
+      const plain = await executor.run(bare(chunkOf(() => ({ a: 1 }), [])));
+      expect(firstValue(plain as ChunkReply)).toEqual({ a: 1 });
+      const map = await executor.run(bare(chunkOf(() => new Map([[1, 2]]), [])));
+      expect(map).toBeInstanceOf(Uint8Array);
       const failed = (await executor.run(
         bare(
           chunkOf(() => {

@@ -13,6 +13,7 @@ import {
 } from '@closure-pool/serializer/decode';
 import { type ErrorRecord, toErrorRecord } from './error-record.js';
 import { guardIntrinsics } from './intrinsics.js';
+import { plainJson } from './plain-json.js';
 import {
   type ChunkReply,
   type ChunkTask,
@@ -265,12 +266,12 @@ async function runItems(task: ChunkTask): Promise<Ran> {
 }
 
 /**
- * The reply as it goes back. Plain values go as they are (the thread's own structured clone);
+ * The reply as it goes back. Primitives and small plain data go as they are (the thread's own clone);
  * anything else is serialized here first, so that a value that cannot be cloned fails only its
  * own item instead of the whole chunk.
  */
 function encode(reply: ChunkReply): ChunkReply | Uint8Array {
-  if (reply.values.every(isPrimitive)) return reply;
+  if (reply.values.every(clonesAsIs)) return reply;
   try {
     return serialize(reply);
   } catch {
@@ -303,6 +304,11 @@ function notCloneable(value: unknown, error: unknown) {
     name: 'ResultNotCloneableError',
     props: { code: ErrorCode.RESULT_NOT_CLONEABLE },
   };
+}
+
+/** A value Piscina's structured clone is sure to copy, and exactly: no need to serialize it first. */
+function clonesAsIs(value: unknown): boolean {
+  return isPrimitive(value) || plainJson(value) !== undefined;
 }
 
 function isPrimitive(value: unknown): boolean {
