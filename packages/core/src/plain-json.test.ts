@@ -2,11 +2,13 @@
 // would, or not be written so at all. Each case compares the log's round trip with v8's own.
 import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeGraph } from '../../serializer/src/testing/describe-graph.js';
 import { buildGraph, graphSpec } from '../../serializer/src/testing/graph-arbitrary.js';
 import { maxNodes, plainJson } from './plain-json.js';
 import { createResultLog, ResultWriter, readResultLog } from './result-log.js';
+
+const keysOf = Object.keys;
 
 /** `value` written to a chunk's log and read back, as a worker and the main thread do. */
 function throughLog(value: unknown): unknown {
@@ -114,6 +116,33 @@ describe('plain results as JSON text', () => {
     const back = throughLog({ a: shared, b: shared }) as { a: object; b: object };
     expect(back.a).toBe(back.b);
     expect(Object.is((throughLog({ n: -0 }) as { n: number }).n, -0)).toBe(true);
+  });
+
+  it('what is not small plain data is refused without listing its keys (a typed array’s are its indices)', async () => {
+    // the module keeps Object.keys from when it loads: loaded again, it keeps this spy
+    const listed: unknown[] = [];
+    const spy = vi.spyOn(Object, 'keys').mockImplementation((value: object) => {
+      listed.push(value);
+      return keysOf(value);
+    });
+    try {
+      vi.resetModules();
+      const { plainJson: fresh } = await import('./plain-json.js');
+      const large = [
+        new Float64Array(1000),
+        Buffer.alloc(1000),
+        Array.from({ length: maxNodes + 1 }, () => 0),
+        new Map([[1, 2]]),
+        Object.setPrototypeOf(new Uint8Array(1000), Object.prototype),
+        Object.setPrototypeOf(new String('long'), Object.prototype),
+      ];
+      for (const value of large) expect(fresh(value)).toBeUndefined();
+      expect(listed).toEqual([]);
+      expect(fresh({ a: [1] })).toBe('{"a":[1]}');
+      expect(listed).toHaveLength(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a getter is never called by the walk: the clone reads it, once', () => {

@@ -60,15 +60,17 @@ function writeObject(value: object): string | undefined {
   for (let i = 0; i < metCount; i++) if (met[i] === value) return undefined;
   met[metCount++] = value;
   const proto = getPrototypeOf(value);
-  const names = keys(value);
   // an array is cloned as one whatever its prototype: only a plain one is written here
-  if (isArray(value)) return proto === arrayPrototype ? writeArray(value, names) : undefined;
+  if (isArray(value)) return proto === arrayPrototype ? writeArray(value) : undefined;
   if (proto !== objectPrototype && proto !== null) return undefined;
-  // objects a structured clone refuses or reads by their kind, whatever their prototype says; an
-  // empty one may be any other built-in whose prototype was replaced, and costs little to serialize
-  if (names.length === 0 || isArgumentsObject(value) || isView(value)) return undefined;
-  if (isBoxedPrimitive(value) || isNativeError(value) || isModuleNamespaceObject(value))
-    return undefined;
+  // objects a structured clone refuses or reads by their kind, whatever their prototype says (a
+  // typed array's keys are its indices: never listed)
+  if (isArgumentsObject(value) || isView(value) || isBoxedPrimitive(value)) return undefined;
+  if (isNativeError(value) || isModuleNamespaceObject(value)) return undefined;
+  const names = keys(value);
+  // an empty one may be any other built-in whose prototype was replaced, and costs little to
+  // serialize; a large one is as cheap to serialize per key
+  if (names.length === 0 || names.length > maxNodes) return undefined;
   let text = '{';
   for (let i = 0; i < names.length; i++) {
     const inner = writeOwn(value, names[i]!);
@@ -78,10 +80,13 @@ function writeObject(value: object): string | undefined {
   return `${text}}`;
 }
 
-function writeArray(array: unknown[], names: string[]): string | undefined {
+function writeArray(array: unknown[]): string | undefined {
   const length = array.length;
+  // a long one is not listed: its keys would cost as much as its clone
+  if (length > maxNodes) return undefined;
+  const names = keys(array);
   // dense and nothing but indices: as many keys as elements, the last of them the last index
-  if (length > maxNodes || names.length !== length) return undefined;
+  if (names.length !== length) return undefined;
   if (length > 0 && names[length - 1] !== `${length - 1}`) return undefined;
   let text = '[';
   for (let i = 0; i < length; i++) {
