@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { describeGraph } from '../../serializer/src/testing/describe-graph.js';
 import { buildGraph, graphSpec } from '../../serializer/src/testing/graph-arbitrary.js';
-import { maxNodes, plainJson } from './plain-json.js';
+import { maxNodes, maxString, plainJson } from './plain-json.js';
 import { createResultLog, ResultWriter, readResultLog } from './result-log.js';
 
 const keysOf = Object.keys;
@@ -80,6 +80,7 @@ describe('plain results as JSON text', () => {
       'a Map': [new Map([[1, 2]])],
       'an empty object': { e: {} },
       'more than maxNodes values': big,
+      'a string longer than maxString': { s: 'é'.repeat(maxString + 1) },
       'more than maxNodes values, nested': deep,
       'an array whose prototype is Object.prototype': Object.setPrototypeOf(
         [1, 2],
