@@ -23,6 +23,31 @@ function statuses(results: PromiseSettledResult<unknown>[]): string[] {
 }
 
 describe('a thread that dies mid-chunk', () => {
+  it('keeps plain results written as one run, whatever an earlier chunk left further in the log', async () => {
+    // an earlier call fills the logs with plain results past where the dying chunk stops
+    const earlier = Array.from({ length: 12 }, (_, i) => i);
+    await pool.map((i: number) => ({ earlier: i }), earlier, { chunkSize: 6 });
+    const { items, runs } = counted(6);
+    const results = await pool.map(
+      ({ runs, i }: Item) => {
+        Atomics.add(runs, i, 1);
+        if (i === 3) process.exit(9);
+        return i % 2 === 0 ? { i, tags: ['t', i] } : [i];
+      },
+      items,
+      { chunkSize: 6, settle: true },
+    );
+    expect(Array.from(runs)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'crashed'))).toEqual([
+      { i: 0, tags: ['t', 0] },
+      [1],
+      { i: 2, tags: ['t', 2] },
+      'crashed',
+      { i: 4, tags: ['t', 4] },
+      [5],
+    ]);
+  });
+
   it('keeps the outcomes of the items that finished before, and runs none of them again', async () => {
     const { items, runs } = counted(6);
     const results = await pool.map(
