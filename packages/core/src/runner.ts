@@ -540,31 +540,66 @@ export function explain(error: TaskError, payload: PayloadHandle, origin: CallOr
   }
 }
 
-/** Origins by payload frame: a call whose items fail by the thousand parses its payload once. */
-const originsByFrame = new WeakMap<Uint8Array, Origins>();
+/** A function of a payload, as its frame tells: no function object, so a cache of these holds none. */
+interface FrameFunction {
+  readonly script: string;
+  readonly name: string | undefined;
+  readonly root: boolean;
+  readonly source: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * A payload frame's functions, parsed once: a call whose items fail by the thousand parses it
+ * once. Kept for as long as the frame is (the payload cache's), so they hold no function: a
+ * function's closure can hold anything, which must go when its call has ended (CPython's
+ * test_release_task_refs).
+ */
+const functionsByFrame = new WeakMap<Uint8Array, readonly FrameFunction[]>();
+/** Each call's origins: its own functions, for as long as the call's origin is held. */
+const originsByCall = new WeakMap<CallOrigin, Origins>();
 
 /** The functions of a payload whose frames can be moved: the one called, and captured ones. */
 function originsOf(payload: PayloadHandle, origin: CallOrigin): Origins {
-  let origins = originsByFrame.get(payload.frame);
+  let origins = originsByCall.get(origin);
   if (!origins) {
-    origins = findOrigins(payload, origin);
-    originsByFrame.set(payload.frame, origins);
+    let functions = functionsByFrame.get(payload.frame);
+    if (!functions) {
+      functions = frameFunctions(payload.frame);
+      functionsByFrame.set(payload.frame, functions);
+    }
+    origins = matchOrigins(functions, origin);
+    originsByCall.set(origin, origins);
   }
   return origins;
 }
 
-function findOrigins(payload: PayloadHandle, { fn, capture }: CallOrigin): Origins {
-  const { body } = readTrustedFrame(payload.frame);
+function frameFunctions(frame: Uint8Array): FrameFunction[] {
+  const { body } = readTrustedFrame(frame);
+  const rootId = 'fn' in body.root ? body.root.fn : undefined;
+  return body.functions.map((node, id) => ({
+    script: scriptName(node),
+    name: node.name,
+    root: id === rootId,
+    source: node.source,
+    ...sourcePosition(node),
+  }));
+}
+
+/** The call's function for each of the frame's: the root, and captured functions by name. */
+function matchOrigins(functions: readonly FrameFunction[], { fn, capture }: CallOrigin): Origins {
   const origins = new Map<string, { fn: Function; source: string; line: number; column: number }>();
-  const add = (node: (typeof body.functions)[number], f: Function) =>
-    origins.set(scriptName(node), { fn: f, source: node.source, ...sourcePosition(node) });
-  if ('fn' in body.root) add(body.functions[body.root.fn]!, fn);
+  const add = ({ script, source, line, column }: FrameFunction, f: Function) =>
+    origins.set(script, { fn: f, source, line, column });
+  const root = functions.find((f) => f.root);
+  if (root) add(root, fn);
   const captured = Object.values(capture?.env ?? {}).filter(
     (v): v is Function => typeof v === 'function',
   );
-  for (const node of body.functions) {
+  for (const node of functions) {
     const named = captured.find((f) => f.name === node.name);
-    if (named && !origins.has(scriptName(node))) add(node, named);
+    if (named && !origins.has(node.script)) add(node, named);
   }
   return origins;
 }

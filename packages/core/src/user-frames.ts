@@ -7,6 +7,7 @@
 import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { BoundedCache } from '@closure-pool/serializer';
 
 /** Where a function's text (`fn.toString()`) starts: its script's URL, 0-based line and column. */
 interface Location {
@@ -26,7 +27,8 @@ export type Origins = ReadonlyMap<
 
 let session: Session | undefined;
 const scriptUrls = new Map<string, string>();
-const locations = new Map<string, Location | null>();
+/** Where each function source was written, by its text: the most recent 1,024 (and 8 MB of text). */
+const locations = new BoundedCache<string, Location | null>(1024, 8 * 1024 * 1024);
 
 function post<T>(method: string, params?: object): T {
   let result: T | undefined;
@@ -72,7 +74,7 @@ function locate(fn: Function): Location | undefined {
   } catch {
     found = undefined; // no inspector here (or it is busy): frames stay as they are
   }
-  locations.set(source, found ?? null);
+  locations.set(source, found ?? null, source.length * 2);
   return found;
 }
 
