@@ -365,3 +365,48 @@ describe('errors that point at the user’s code', () => {
     );
   });
 });
+
+describe('what a function prints', () => {
+  it('shows before its call resolves, every line, on stdout and stderr', async () => {
+    const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+    const app = new URL('./fixtures/output-app.ts', import.meta.url).pathname;
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout, stderr } = await promisify(execFile)(tsx, [app]);
+    const lines = stdout.trim().split('\n');
+    const items = [0, 1, 2, 3].flatMap((x) =>
+      Array.from({ length: 20 }, (_, line) => `item ${x} line ${line}`),
+    );
+    const applied = (x: number) =>
+      Array.from({ length: 20 }, (_, line) => `apply ${x} line ${line}`);
+    // items' lines in any order among themselves, all before the caller's next line
+    const mapEnd = lines.indexOf('after map');
+    expect(lines[0]).toBe('before');
+    expect(lines.slice(1, mapEnd).sort()).toEqual([...items].sort());
+    expect(lines.slice(mapEnd)).toEqual([
+      'after map',
+      ...[1, 2, 3].flatMap((x) => [...applied(x), `after apply ${x}`]),
+    ]);
+    expect(stderr.trim().split('\n').sort()).toEqual(
+      [0, 1, 2, 3].map((x) => `item ${x} to stderr`),
+    );
+  });
+
+  it('a stream the function corked or ended does not hold its reply', async () => {
+    const own = new ClosurePool({ threads: 1 });
+    try {
+      const corked = await own.apply(() => {
+        process.stdout.cork();
+        process.stdout.write('held until uncorked\n');
+        return 'corked';
+      }, []);
+      const ended = await own.apply(() => {
+        process.stderr.end('the last line\n');
+        return 'ended';
+      }, []);
+      expect([corked, ended]).toEqual(['corked', 'ended']);
+    } finally {
+      await own.terminate();
+    }
+  });
+});

@@ -109,17 +109,58 @@ export default function runChunk(task: ChunkTask): Promise<unknown> | ChunkReply
   const chunk = { callId: task.callId, strays: [] };
   running = chunk;
   lastCallId = task.callId;
+  const finish = ({ reply: ran, moved }: Ran) => {
+    running = undefined;
+    const reply = finalReply(ran, chunk.strays);
+    if (moved.length > 0) return moveWith(reply, moved);
+    return task.bare ? bareOr(reply) : reply;
+  };
   return owners.run(task.callId, runItems, task).then(
-    ({ reply: ran, moved }) => {
-      running = undefined;
-      const reply = finalReply(ran, chunk.strays);
-      if (moved.length > 0) return moveWith(reply, moved);
-      return task.bare ? bareOr(reply) : reply;
+    (ran) => {
+      const sent = outputSent();
+      return sent ? sent.then(() => finish(ran)) : finish(ran);
     },
     (error) => {
       running = undefined;
       throw error;
     },
+  );
+}
+
+/** How long a reply waits for output the main thread is not taking (its own stdout closed). */
+const OUTPUT_WAIT_MS = 1_000;
+
+/**
+ * Once what the function wrote to stdout and stderr has reached the main thread, when some of it
+ * is still held here: a thread's streams pass it on one batch at a time, after the main thread took
+ * the one before, and the reply must not overtake it (a `console.log` in an item would show after
+ * the caller's own next line, or after its process ended). Piscina waits the same way in its
+ * default thread mode, not in the one the pool uses. Never longer than OUTPUT_WAIT_MS, nor for a
+ * stream the function corked, ended or destroyed (a write there would fail, or never end).
+ */
+function outputSent(): Promise<void> | undefined {
+  const { stdout, stderr } = process;
+  if (!holdsOutput(stdout) && !holdsOutput(stderr)) return undefined;
+  const streams = [stdout, stderr].filter(holdsOutput);
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, OUTPUT_WAIT_MS);
+    let waiting = streams.length;
+    const sent = () => {
+      if (--waiting > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    // an empty write's callback runs once every write before it has been taken
+    for (const stream of streams) stream.write('', sent);
+  });
+}
+
+function holdsOutput(stream: NodeJS.WriteStream): boolean {
+  return (
+    stream.writableLength > 0 &&
+    stream.writableCorked === 0 &&
+    !stream.writableEnded &&
+    !stream.destroyed
   );
 }
 
