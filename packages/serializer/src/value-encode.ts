@@ -123,7 +123,7 @@ function copyObject(
     for (let i = 0; i < value.length; i++) if (i in value) out[i] = copyOf(value[i], out);
     if (value.length <= ARRAY_PROPS_LIMIT)
       for (const key of Object.keys(value))
-        if (!isIndex(key)) define(out, key, copyOf((value as any)[key], out));
+        if (!isIndex(key)) define(out, key, copyOf(propertyOf(walk, value, key), out));
     return out;
   }
   if (value instanceof Map) {
@@ -153,6 +153,12 @@ function copyObject(
   const out: Record<string, unknown> = {};
   copies.set(value, out);
   for (const key of walk.allowed.get(value) ?? Object.keys(value))
-    define(out, key, copyOf((value as any)[key], out));
+    define(out, key, copyOf(propertyOf(walk, value, key), out));
   return out;
+}
+
+/** `value[key]` as the walk read it: what its getter returned then, never a second run of it. */
+function propertyOf(walk: WalkResult, value: object, key: string): unknown {
+  const read = walk.read.get(value);
+  return read?.has(key) ? read.get(key) : (value as any)[key];
 }

@@ -344,3 +344,92 @@ describe('depth', () => {
     expect([...outcomes], 'what the walk did at each depth').toContain('refused');
   });
 });
+
+describe('getters: each runs once, at the call, and the value it returned travels', () => {
+  /** An object whose getter `v` counts its runs and returns what `values` gives, in turn. */
+  function counting(...values: unknown[]) {
+    const runs = { count: 0 };
+    const object = {
+      get v() {
+        return values[Math.min(runs.count++, values.length - 1)];
+      },
+    };
+    return { runs, object };
+  }
+
+  it('on a plain object, in a Map value, and in an extra property of an array', async () => {
+    const plain = counting(1);
+    const inMap = counting(2);
+    const inArray = counting(3);
+    const list: unknown[] & { extra?: unknown } = [0];
+    list.extra = inArray.object;
+    const back = await travel({ a: plain.object, m: new Map([['k', inMap.object]]), list });
+    expect([
+      back.a.v,
+      (back.m.get('k') as { v: number }).v,
+      (back.list.extra as { v: number }).v,
+    ]).toEqual([1, 2, 3]);
+    // read as a data property in the worker: the getter itself does not travel
+    expect(Object.getOwnPropertyDescriptor(back.a, 'v')).toMatchObject({ value: 1 });
+    expect([plain.runs.count, inMap.runs.count, inArray.runs.count]).toEqual([1, 1, 1]);
+  });
+
+  it('what was checked is what travels, when a getter returns something else the next time', async () => {
+    class Unregistered {}
+    // a second run would give what the walk refuses (or what a copy would change)
+    for (const later of [() => 2, Symbol('s'), new Unregistered(), { nested: Symbol('s') }]) {
+      const { runs, object } = counting(1, later);
+      expect((await travel(object)).v).toBe(1);
+      expect(runs.count).toBe(1);
+    }
+  });
+
+  it('an own getter of a registered class instance, and an allowProps key its prototype serves', async () => {
+    class Reading {
+      celsius = 20;
+      get fahrenheit() {
+        return this.celsius * 1.8 + 32;
+      }
+    }
+    registerClass(Reading, { allowProps: ['celsius', 'fahrenheit'] });
+    const reading = new Reading();
+    const own = counting(7);
+    Object.defineProperty(reading, 'own', { get: () => own.object.v, enumerable: true });
+    const back = (await travel(reading)) as Reading & { own?: number };
+    expect([back.celsius, Object.getOwnPropertyDescriptor(back, 'fahrenheit')?.value]).toEqual([
+      20, 68,
+    ]);
+    expect(own.runs.count).toBe(0); // not among allowProps: not read
+    class Sample {
+      constructor(readonly raw: number) {}
+    }
+    registerClass(Sample);
+    const sample = new Sample(1);
+    const extra = counting(9);
+    Object.defineProperty(sample, 'scaled', { get: () => extra.object.v, enumerable: true });
+    const copy = (await travel(sample)) as Sample & { scaled?: number };
+    expect([copy.constructor.name, copy.raw, copy.scaled, extra.runs.count]).toEqual([
+      'Sample',
+      1,
+      9,
+      1,
+    ]);
+  });
+
+  it('a getter that throws is refused by its path, its error as the cause', () => {
+    const boom = new RangeError('not ready');
+    const config = {
+      db: {
+        get url(): string {
+          throw boom;
+        },
+      },
+    };
+    const error = captureError(() => serializeClosure(() => config, { config }));
+    expect(error.path).toBe('capture.config.db.url');
+    expect(error.cause).toBe(boom);
+    expect(error.message).toMatch(
+      /^capture\.config\.db\.url is a getter that threw when read \(RangeError: not ready\)\. .*Fix: /,
+    );
+  });
+});

@@ -6,7 +6,7 @@
 import { types } from 'node:util';
 import { describe, ModuleRef } from './capture.js';
 import { hasPrivateState, registeredClasses } from './classes.js';
-import { builtinErrorClasses } from './errors.js';
+import { builtinErrorClasses, CaptureError, ErrorCode } from './errors.js';
 import { ARRAY_PROPS_LIMIT, define, Fix, isIndex, MAX_DEPTH, Place } from './value-format.js';
 import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
 
@@ -62,6 +62,11 @@ export class ValueWalk {
   private readonly shared: SharedArrayBuffer[] = [];
   /** Instances whose `args` are being walked: met again inside them, they are a cycle. */
   private readonly building = new Set<object>();
+  /**
+   * What each object's getters returned, by key: read once, here, and carried by the object's copy,
+   * so that no getter runs twice (a getter can return something else each time it runs).
+   */
+  private readonly read = new Map<object, Map<string, unknown>>();
 
   constructor(private readonly host: WalkHost) {}
 
@@ -90,6 +95,7 @@ export class ValueWalk {
       places: this.places,
       fixes: this.fixes,
       allowed: this.allowed,
+      read: this.read,
       buffers: [...this.buffers],
       shared: this.shared,
     };
@@ -232,7 +238,10 @@ export class ValueWalk {
       const keys = Object.keys(array);
       if (keys.length > 0 && !isIndex(keys[keys.length - 1]!)) {
         for (const key of keys) {
-          if (!isIndex(key) && this.child((array as any)[key], `.${key}`, env)) copied = true;
+          if (isIndex(key)) continue;
+          const own = ownProperty(array, key);
+          const child = isData(own) ? own.value : this.readGetter(array, key);
+          if (this.child(child, `.${key}`, env) || !isData(own)) copied = true;
         }
       }
     }
@@ -244,7 +253,9 @@ export class ValueWalk {
     let copied = false;
     let moduleChecked = false;
     for (const key of only ?? Object.keys(value)) {
-      const child = (value as any)[key];
+      const own = ownProperty(value, key);
+      const child = isData(own) ? own.value : this.readGetter(value, key);
+      if (!isData(own)) copied = true;
       // a module's exports hold functions: only then is it worth asking (building the index of
       // Node's builtins costs ~25 ms, once)
       if (typeof child === 'function' && !moduleChecked) {
@@ -256,6 +267,25 @@ export class ValueWalk {
     }
     if (!only) this.noSymbols(value);
     return copied;
+  }
+
+  /**
+   * `value[key]` through its getter (an accessor, or an inherited key), read once: the object's
+   * copy carries what it returned.
+   */
+  private readGetter(value: object, key: string): unknown {
+    let got: unknown;
+    try {
+      got = (value as any)[key];
+    } catch (error) {
+      this.segments.push(`.${key}`);
+      throw getterFailed(this.path(), error);
+    }
+    let values = this.read.get(value);
+    if (!values) this.read.set(value, (values = new Map()));
+    values.set(key, got);
+    this.anyCopy = true;
+    return got;
   }
 
   /** Structured clone keeps an Error's class (if built in), message, stack and cause; the rest is an extra. */
@@ -355,6 +385,8 @@ export interface WalkResult {
   readonly fixes: readonly [number, object, ...unknown[]][];
   /** Registered classes with `allowProps`: the keys that travel, by instance. */
   readonly allowed: ReadonlyMap<object, readonly string[]>;
+  /** What getters returned, by object and key: the copies carry these values. */
+  readonly read: ReadonlyMap<object, ReadonlyMap<string, unknown>>;
   /** Large ArrayBuffers, in the order the serialized values name them. */
   readonly buffers: readonly ArrayBuffer[];
   /** SharedArrayBuffers captured, which travel beside the frame as themselves. */
@@ -366,5 +398,22 @@ function isReference(value: unknown): boolean {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')
+  );
+}
+
+const ownProperty = Reflect.getOwnPropertyDescriptor;
+
+/** An own data property (not an accessor, and not missing: an inherited key). */
+function isData(descriptor: PropertyDescriptor | undefined): descriptor is PropertyDescriptor {
+  return descriptor !== undefined && descriptor.get === undefined && descriptor.set === undefined;
+}
+
+/** A getter of a captured object threw when the walk read it. */
+function getterFailed(path: string, error: unknown): CaptureError {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new CaptureError(
+    ErrorCode.CAPTURE_UNSUPPORTED_VALUE,
+    `${path} is a getter that threw when read (${message.slice(0, 200)}). A captured object's getters run once, at the call, and the values they return travel. Fix: make it return a value here, or capture the value instead of the object.`,
+    { path, cause: error },
   );
 }
