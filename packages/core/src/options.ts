@@ -160,6 +160,8 @@ export function resolvePoolOptions(options: PoolOptions<unknown> = {}): Resolved
     if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string')))
       throw new InvalidArgumentError(`Expected \`${name}\` to be an array of strings.`);
   }
+  if (options.resourceLimits !== undefined) checkResourceLimits(options.resourceLimits);
+  if (options.executor !== undefined) checkExecutor(options.executor);
   return {
     threads,
     idleTimeout,
@@ -194,11 +196,59 @@ export function checkCallOptions(options: CallOptions = {}): void {
       'Expected `signal` to be an AbortSignal, like `AbortSignal.timeout(1000)` or `controller.signal`.',
     );
   }
+  if (options.settle !== undefined && typeof options.settle !== 'boolean') {
+    throw new InvalidArgumentError(
+      `Expected \`settle\` to be true or false, got \`${String(options.settle)}\` (${typeof options.settle}).`,
+    );
+  }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidArgumentError(
       `Expected \`onProgress\` to be a function, got ${typeof options.onProgress}.`,
     );
   }
+}
+
+/** The limits Node's `Worker` takes: a misspelt one (`maxOldGenerationSizeMB`) it ignores. */
+const resourceLimitNames = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+] as const;
+
+function checkResourceLimits(limits: unknown): void {
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits))
+    throw new InvalidArgumentError(
+      `Expected \`resourceLimits\` to be an object like { maxOldGenerationSizeMb: 256 }, got \`${String(limits)}\` (${typeof limits}).`,
+    );
+  checkKnownKeys(limits, resourceLimitNames, 'resourceLimits');
+  for (const [name, value] of Object.entries(limits))
+    if (typeof value !== 'number' || !(value > 0) || value === Number.POSITIVE_INFINITY)
+      throw new InvalidArgumentError(
+        `Expected \`resourceLimits.${name}\` to be a number of megabytes above 0, got \`${String(value)}\` (${typeof value}).`,
+      );
+}
+
+/** What the pool calls on an executor (see `Executor`): the rest is optional. */
+function checkExecutor(executor: unknown): void {
+  const e = executor as Partial<Record<string, unknown>> | null;
+  const lacking =
+    e === null || typeof e !== 'object'
+      ? ['an object']
+      : [
+          ...(['run', 'close', 'destroy'] as const)
+            .filter((name) => typeof e[name] !== 'function')
+            .map((name) => `${name}()`),
+          ...(typeof e.concurrency === 'number' &&
+          Number.isInteger(e.concurrency) &&
+          e.concurrency >= 1
+            ? []
+            : ['concurrency (an integer from 1 up)']),
+        ];
+  if (lacking.length > 0)
+    throw new InvalidArgumentError(
+      `Expected \`executor\` to implement Executor (run(), close(), destroy() and concurrency), like createLocalExecutor() returns; it lacks ${lacking.join(', ')}.`,
+    );
 }
 
 function positiveInteger(name: string, value: unknown, allowInfinity: boolean): void {

@@ -109,6 +109,47 @@ describe('options checked like arguments', () => {
     ).rejects.toThrow(/did you mean `timeout`\?/);
   });
 
+  it('settle must be a boolean: a string is refused, not read as false', async () => {
+    await expect(pool.map((x: number) => x, [1], { settle: 'yes' } as never)).rejects.toThrow(
+      /^Expected `settle` to be true or false, got `yes` \(string\)\.$/,
+    );
+  });
+
+  it.each([
+    [
+      'x',
+      /^Expected `resourceLimits` to be an object like \{ maxOldGenerationSizeMb: 256 \}, got `x` \(string\)\.$/,
+    ],
+    [
+      { maxOldGenerationSizeMB: 64 },
+      /^Unknown resourceLimits option `maxOldGenerationSizeMB`: did you mean `maxOldGenerationSizeMb`\?/,
+    ],
+    [
+      { maxOldGenerationSizeMb: '64' },
+      /^Expected `resourceLimits\.maxOldGenerationSizeMb` to be a number of megabytes above 0, got `64` \(string\)\.$/,
+    ],
+    [
+      { stackSizeMb: 0 },
+      /`resourceLimits\.stackSizeMb` to be a number of megabytes above 0, got `0`/,
+    ],
+  ])(
+    'resourceLimits %o is refused, where Node would throw its own error or ignore it',
+    (limits, message) => {
+      expect(() => new ClosurePool({ threads: 1, resourceLimits: limits as never })).toThrow(
+        message,
+      );
+    },
+  );
+
+  it('an executor lacking what the pool calls is refused where the pool is made, naming what', () => {
+    expect(() => new ClosurePool({ executor: 5 as never })).toThrow(
+      /^Expected `executor` to implement Executor .*; it lacks an object\.$/,
+    );
+    expect(() => new ClosurePool({ executor: { run: () => undefined } as never })).toThrow(
+      /it lacks close\(\), destroy\(\), concurrency \(an integer from 1 up\)\.$/,
+    );
+  });
+
   it('a workerFile that does not exist is refused at once, saying what to copy there', () => {
     expect(() => new ClosurePool({ workerFile: '/nowhere/worker.js' })).toThrow(
       InvalidArgumentError,
