@@ -11,6 +11,7 @@ import {
 import { checkSecret, hashFrame, type Secret } from '@closure-pool/serializer';
 import { type ConnectionOptions, Job, Queue, QueueEvents } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { checkBackendOptions } from './backend-options.js';
 import {
   type ChunkJob,
   encodeItems,
@@ -105,6 +106,7 @@ class BullmqExecutor implements Executor {
   private closed = false;
 
   constructor(private readonly options: BullmqBackendOptions) {
+    checkBackendOptions(options);
     checkSecret(options.secret, 'secret');
     this.concurrency = options.concurrency ?? 8;
     this.redisTimeout = options.redisTimeout ?? 10_000;

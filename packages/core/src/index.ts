@@ -30,7 +30,7 @@ export {
   PiscinaExecutor,
 } from './executor.js';
 export { createLocalExecutor } from './local-executor.js';
-export type { CallOptions, PoolOptions, Progress } from './options.js';
+export { type CallOptions, checkOptionNames, type PoolOptions, type Progress } from './options.js';
 export { ClosurePool, type PoolStats } from './pool.js';
 export { type ChunkReply, type ChunkTask, directCallTask, type PayloadHandle } from './protocol.js';
 export { transfer } from './transfer.js';

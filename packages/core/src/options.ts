@@ -124,7 +124,7 @@ export function resolvePoolOptions(options: PoolOptions<unknown> = {}): Resolved
       `Expected the pool options to be an object, got ${String(options)} (${typeof options}).`,
     );
   }
-  checkKnownKeys(options, poolOptionNames, 'pool');
+  checkOptionNames(options, poolOptionNames, 'pool');
   const threads = options.threads ?? availableParallelism();
   positiveInteger('threads', threads, false);
   const idleTimeout = options.idleTimeout ?? 30_000;
@@ -182,7 +182,7 @@ export function checkCallOptions(options: CallOptions = {}): void {
       `Expected the call options to be an object, got ${String(options)} (${typeof options}).`,
     );
   }
-  checkKnownKeys(options, callOptionNames, 'call');
+  checkOptionNames(options, callOptionNames, 'call');
   if (options.chunkSize !== undefined) positiveInteger('chunkSize', options.chunkSize, false);
   if (options.timeout !== undefined) {
     if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
@@ -221,7 +221,7 @@ function checkResourceLimits(limits: unknown): void {
     throw new InvalidArgumentError(
       `Expected \`resourceLimits\` to be an object like { maxOldGenerationSizeMb: 256 }, got \`${String(limits)}\` (${typeof limits}).`,
     );
-  checkKnownKeys(limits, resourceLimitNames, 'resourceLimits');
+  checkOptionNames(limits, resourceLimitNames, 'resourceLimits');
   for (const [name, value] of Object.entries(limits))
     if (typeof value !== 'number' || !(value > 0) || value === Number.POSITIVE_INFINITY)
       throw new InvalidArgumentError(
@@ -322,7 +322,11 @@ export function nearestOption(name: string, known: readonly string[]): string | 
   return best?.name;
 }
 
-function checkKnownKeys(options: object, known: readonly string[], what: string): void {
+/**
+ * Refuses a key of `options` that is not among `known`, naming the nearest (`maxThreads` → did you
+ * mean `threads`?): a misspelt option would otherwise be ignored. For executors' options too.
+ */
+export function checkOptionNames(options: object, known: readonly string[], what: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = nearestOption(key, known);
