@@ -373,7 +373,7 @@ class Graph {
       );
     }
     if (native) return { native };
-    if (isNative(value)) throw unsupportedNative(value, path);
+    if (isNative(value)) throw builtinFunctionError(value, path) ?? unsupportedNative(value, path);
     if (isCommonJsRequire(value))
       throw new CaptureError(
         ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
@@ -381,7 +381,20 @@ class Graph {
         { path },
       );
     const own = explicit ?? attachedCapture(value)?.env;
-    return { fn: this.add(value, path, own ?? foundIn, own !== undefined) };
+    // Node's own code (`readFile` from node:fs/promises) fails the checks with its internals'
+    // names: looked for only then (indexing Node's builtins costs ~25 ms, once)
+    const before = this.missing.length;
+    let added: number;
+    try {
+      added = this.add(value, path, own ?? foundIn, own !== undefined);
+    } catch (error) {
+      throw builtinFunctionError(value, path) ?? error;
+    }
+    if (this.missing.length > before) {
+      const builtin = builtinFunctionError(value, path);
+      if (builtin) throw builtin;
+    }
+    return { fn: added };
   }
 
   private add(fn: Function, path: string, env: Env, own: boolean): number {
@@ -628,6 +641,29 @@ function asCapturable(value: unknown): unknown {
   if (specifier) return moduleRef(specifier);
   const exported = builtinExportOf(value);
   return exported ? moduleRef(...exported) : value;
+}
+
+/**
+ * The error for a function one of Node's builtins exports, captured (or called) as if it were the
+ * user's code; undefined for any other function.
+ */
+function builtinFunctionError(fn: Function, path: string): CaptureError | undefined {
+  const exported = builtinExportOf(fn);
+  if (!exported) return undefined;
+  const [specifier, name] = exported;
+  const ref = `moduleRef('${specifier}', '${name}')`;
+  const key = /^capture\.([A-Za-z_$][\w$]*)$/.exec(path)?.[1];
+  const fix =
+    path === 'fn'
+      ? `pass an arrow that calls it, with it captured by reference: (...args) => ${name}(...args) with capture({ ${name}: ${ref} })`
+      : key
+        ? `capture({ ${key}: ${ref} })`
+        : `put ${ref} in its place`;
+  return new CaptureError(
+    ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION,
+    `${path} is \`${name}\` from ${specifier}: Node's own code, which cannot be copied to a worker, and which the worker imports for itself. Fix: ${fix}`,
+    { path },
+  );
 }
 
 /** A name that looks like a worker's global but is bound to something else where `fn` was written. */

@@ -3,6 +3,7 @@
 import { describe } from './capture.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { missingHelperPackages } from './helpers.js';
+import { builtinModuleRefText } from './value-refusals.js';
 
 /** One function's missing names, and what the message needs to know about it. */
 export interface Missing {
@@ -84,6 +85,9 @@ function explain(
       fix: `npm install ${missingPackages.join(' ')}, or capture it`,
     };
   const here = Object.hasOwn(m.found, name) ? `here ${describe(m.found[name])}` : undefined;
+  // one of Node's builtins, or a function it exports: the worker imports its own, by reference
+  const ref = Object.hasOwn(m.found, name) ? builtinModuleRefText(m.found[name]) : undefined;
+  if (ref) return { shown: `${name} (${here})`, capture: `${name}: ${ref}` };
   const base = renamedFrom(name);
   if (base) {
     const renamed = `probably your \`${base}\`, renamed by a bundler`;

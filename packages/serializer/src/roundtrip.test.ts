@@ -7,7 +7,7 @@ import { deserializeClosure } from './decode.js';
 import { createPayloadCache, encodeClosure, serializeClosure } from './encode.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { setScopeChecks } from './scopes.js';
-import { roundTrip } from './test-helpers.js';
+import { captureError, roundTrip } from './test-helpers.js';
 
 // bound only by the capture each test gives
 declare const k: number;
@@ -100,9 +100,57 @@ describe('every function form travels', () => {
     expect(() => serializeClosure(bound)).toThrow(
       /is a bound function \(bound \).*closure\(\(x\) => target\.method\(x\), \{ target \}\)/,
     );
-    expect(() => serializeClosure(types.isDate)).toThrow(
-      /native code \((isDate|anonymous)\) that a worker cannot find.*moduleRef/,
+    expect(() => serializeClosure(Function.prototype.call.bind(Array.prototype.push))).toThrow(
+      /is a bound function/,
     );
+    expect(() =>
+      serializeClosure(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!),
+    ).toThrow(/native code \((get size|anonymous)\) that a worker cannot find.*moduleRef/);
+  });
+
+  it("Node's own functions and modules: refused as values, advised as moduleRef, which works", async () => {
+    const { join } = await import('node:path');
+    const path = (await import('node:path')).default;
+    const io = { join };
+    const cases: [() => unknown, string, RegExp][] = [
+      [
+        () => serializeClosure((p: string) => join(p, 'x'), { join }),
+        'capture.join',
+        /^capture\.join is `join` from node:path: Node's own code, .* Fix: capture\(\{ join: moduleRef\('node:path', 'join'\) \}\)$/,
+      ],
+      [
+        () => serializeClosure((p: string) => io.join(p, 'x'), { io }),
+        'capture.io.join',
+        /Fix: put moduleRef\('node:path', 'join'\) in its place$/,
+      ],
+      [
+        () => serializeClosure(join),
+        'fn',
+        /Fix: pass an arrow that calls it, .*\(\.\.\.args\) => join\(\.\.\.args\) with capture\(\{ join: moduleRef\('node:path', 'join'\) \}\)$/,
+      ],
+      [
+        () => serializeClosure(types.isDate),
+        'fn',
+        /is `isDate` from node:util\/types: .*moduleRef\('node:util\/types', 'isDate'\)/,
+      ],
+    ];
+    for (const [make, where, message] of cases) {
+      const error = captureError(make);
+      expect([error.code, error.path]).toEqual([ErrorCode.CAPTURE_UNSUPPORTED_FUNCTION, where]);
+      expect(error.message).toMatch(message);
+    }
+    // missing, the advice names the moduleRef for a function and for a module alike
+    expect(() => serializeClosure((p: string) => join(p, 'x'))).toThrow(
+      /fn uses join \(here function join\), .*Fix: capture\(\{ join: moduleRef\('node:path', 'join'\) \}\)/,
+    );
+    expect(() => serializeClosure((p: string) => path.basename(p))).toThrow(
+      /Fix: capture\(\{ path: moduleRef\('node:path'\) \}\)/,
+    );
+    // and what they advise works
+    const joined = await roundTrip((p: string) => join(p, 'x'), {
+      join: moduleRef('node:path', 'join'),
+    });
+    expect(joined('/a')).toBe('/a/x');
   });
 
   it('compiles in strict mode, as module code is', async () => {

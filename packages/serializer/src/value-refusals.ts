@@ -114,6 +114,20 @@ export function builtinSpecifierOf(value: unknown): string | undefined {
   return builtins.get(value);
 }
 
+/**
+ * The `moduleRef(…)` that stands for one of Node's builtins or a function it exports, as source
+ * text for a message's fix (`moduleRef('node:fs/promises', 'readFile')`); undefined for anything else.
+ */
+export function builtinModuleRefText(value: unknown): string | undefined {
+  const module = types.isModuleNamespaceObject(value)
+    ? (value as { default?: unknown }).default
+    : value;
+  const specifier = builtinSpecifierOf(module);
+  if (specifier) return `moduleRef('${specifier}')`;
+  const exported = builtinExportOf(value);
+  return exported && `moduleRef('${exported[0]}', '${exported[1]}')`;
+}
+
 let builtinExports: Map<unknown, [string, string]> | undefined;
 
 /** `['node:timers/promises', 'setTimeout']` for a function one of Node's builtins exports. */
@@ -126,6 +140,8 @@ export function builtinExportOf(
     builtinExports = new Map();
     for (const [exports, specifier] of builtins) {
       for (const name of Object.keys(exports as object)) {
+        // util.isDate and the like: deprecated aliases of node:util/types' functions, gone in Node 23
+        if (specifier === 'node:util' && /^is[A-Z]/.test(name)) continue;
         const fn = Object.getOwnPropertyDescriptor(exports, name)?.value;
         if (typeof fn === 'function' && !builtinExports.has(fn))
           builtinExports.set(fn, [specifier, name]);
