@@ -281,8 +281,8 @@ export class ValueWalk {
       this.segments.push(`.${key}`);
       throw getterFailed(this.path(), error);
     }
-    let values = this.read.get(value);
-    if (!values) this.read.set(value, (values = new Map()));
+    const values = this.read.get(value) ?? new Map<string, unknown>();
+    this.read.set(value, values);
     values.set(key, got);
     this.anyCopy = true;
     return got;
