@@ -233,6 +233,14 @@ describe('map', () => {
     );
   });
 
+  it('refuses a pool captured by a function, saying to make one inside it', async () => {
+    await expect(
+      pool.map((x: number) => pool.apply((y: number) => y, [x]), [1], capture({ pool })),
+    ).rejects.toThrow(
+      /^capture\.pool cannot travel to a worker: it is a ClosurePool, whose threads belong to the thread that made it\. .*make a pool there/,
+    );
+  });
+
   it.each([
     [{ chunkSize: 0 }, /Expected `chunkSize` to be an integer from 1 and up, got `0` \(number\)/],
     [{ timeout: -1 }, /Expected `timeout` to be a number of milliseconds above 0/],

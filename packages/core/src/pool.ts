@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import {
   BoundedCache,
+  CANNOT_TRAVEL,
   Capture,
   createPayloadCache,
   type EncodedClosure,
@@ -366,6 +367,11 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     for (const runner of this.active)
       runner.abort(new PoolClosedError('The pool was terminated while this call was running.'));
     await this.executor.destroy();
+  }
+
+  /** Why a capture cannot hold a pool (registerClass could not make it travel either). */
+  get [CANNOT_TRAVEL](): string {
+    return 'a ClosurePool, whose threads belong to the thread that made it. To run work in parallel from inside the function, make a pool there (pools nest)';
   }
 
   /** `await using pool = new ClosurePool()` closes the pool at the end of the block. */

@@ -44,3 +44,4 @@ export {
   signPayload,
   verifySignature,
 } from './signature.js';
+export { CANNOT_TRAVEL } from './value-refusals.js';

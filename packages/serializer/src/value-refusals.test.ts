@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   builtinExportOf,
   builtinSpecifierOf,
+  CANNOT_TRAVEL,
   reasons,
   refusalOf,
   refused,
@@ -44,6 +45,57 @@ describe('refusalOf', () => {
     ['an object without a prototype', Object.create(null)],
   ])('%s is not', (_, value) => {
     expect(refusalOf(value as object)).toBeUndefined();
+  });
+});
+
+describe("instances of the runtime's own classes", () => {
+  const { EventEmitter } = require('node:events') as typeof import('node:events');
+  const { Server } = require('node:http') as typeof import('node:http');
+
+  it.each([
+    [
+      'an EventEmitter',
+      () => new EventEmitter(),
+      /^an instance of EventEmitter, a class of node:events, whose state lives inside this thread .* Create it inside the function \(or once per thread, in the pool's init\)$/,
+    ],
+    ["http's Server", () => new Server(), /^an instance of Server, a class of node:http,/],
+    [
+      'an Intl.DateTimeFormat',
+      () => new Intl.DateTimeFormat('en'),
+      /^an instance of Intl\.DateTimeFormat, a global class of the runtime,/,
+    ],
+    [
+      'Headers, with what to capture instead',
+      () => new Headers(),
+      /Capture its entries \(Object\.fromEntries\(headers\)\)/,
+    ],
+    [
+      'URLSearchParams',
+      () => new URLSearchParams('a=1'),
+      /Capture its text \(params\.toString\(\)\)/,
+    ],
+    [
+      'an AbortController, with the call option that stops a call',
+      () => new AbortController(),
+      /give it the signal instead: pool\.map\(fn, items, \{ signal: controller\.signal \}\)/,
+    ],
+  ])('%s is refused, saying what it is', (_, make, reason) => {
+    expect(refusalOf(make())).toMatch(reason);
+  });
+
+  it("a class of the user's that extends one is left to registerClass", () => {
+    const { EventEmitter } = require('node:events') as typeof import('node:events');
+    class Jobs extends EventEmitter {}
+    expect(refusalOf(new Jobs())).toBeUndefined();
+  });
+
+  it('a class can say why its instances never travel', () => {
+    class Pool {
+      get [CANNOT_TRAVEL]() {
+        return 'a Pool, whose threads are here';
+      }
+    }
+    expect(refusalOf(new Pool())).toBe('a Pool, whose threads are here');
   });
 });
 

@@ -55,7 +55,51 @@ const refusals: [Test, (value: object) => string][] = [
     (v) =>
       `a stream or socket (${describe(v)}), tied to this thread's I/O. Pass what opens it (a path, a URL, options) and open it inside the function`,
   ],
+  [
+    (v) => typeof (v as Record<symbol, unknown>)[CANNOT_TRAVEL] === 'string',
+    (v) => String((v as Record<symbol, unknown>)[CANNOT_TRAVEL]),
+  ],
+  [(v) => platformClassOf(v) !== undefined, (v) => platformReason(platformClassOf(v)!)],
 ];
+
+/**
+ * A class's instances that can never travel say why under this key (a string on the prototype):
+ * the pool's own class does, which `registerClass` could not make travel either.
+ */
+export const CANNOT_TRAVEL = Symbol.for('closure-pool.cannotTravel');
+
+/** What to capture instead of an instance of some of the runtime's classes. */
+const platformHints: Readonly<Record<string, string>> = {
+  URLSearchParams:
+    'Capture its text (params.toString()) and make it again inside: new URLSearchParams(text)',
+  Headers: 'Capture its entries (Object.fromEntries(headers)) and make it again inside',
+  Blob: 'Capture its bytes (new Uint8Array(await blob.arrayBuffer()))',
+  AbortController:
+    'To stop a call, give it the signal instead: pool.map(fn, items, { signal: controller.signal })',
+  AbortSignal: 'To stop a call, give it the signal instead: pool.map(fn, items, { signal })',
+};
+
+/**
+ * The class of `value`, when it is one of the runtime's own (a global such as Headers or
+ * AbortController, Intl's, or a class one of Node's builtins exports, such as EventEmitter or
+ * http's Server), with where it comes from. A class of the user's that extends one is not.
+ */
+function platformClassOf(value: object): { name: string; from: string } | undefined {
+  const ctor = Object.getPrototypeOf(value)?.constructor as Function | undefined;
+  if (typeof ctor !== 'function' || !ctor.name || ctor === Object) return undefined;
+  const globals = globalThis as Record<string, unknown>;
+  if (globals[ctor.name] === ctor)
+    return { name: ctor.name, from: 'a global class of the runtime' };
+  if ((Intl as Record<string, unknown>)[ctor.name] === ctor)
+    return { name: `Intl.${ctor.name}`, from: 'a global class of the runtime' };
+  const exported = builtinExportOf(ctor);
+  return exported && { name: ctor.name, from: `a class of ${exported[0]}` };
+}
+
+function platformReason({ name, from }: { name: string; from: string }): string {
+  const hint = platformHints[name.replace(/^Intl\./, '')];
+  return `an instance of ${name}, ${from}, whose state lives inside this thread where no copy reaches it. ${hint ?? "Create it inside the function (or once per thread, in the pool's init)"}`;
+}
 
 /** The reason `value` can never travel, or undefined when it may. */
 export function refusalOf(value: object): string | undefined {
