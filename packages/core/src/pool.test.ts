@@ -233,6 +233,35 @@ describe('map', () => {
     );
   });
 
+  it('items travel as data: a class instance as a plain object with its own fields, as documented', async () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+      norm() {
+        return Math.hypot(this.x, this.y);
+      }
+    }
+    const [seen] = await pool.map(
+      (p: Point) => ({
+        plain: Object.getPrototypeOf(p) === Object.prototype,
+        norm: typeof p.norm,
+        x: p.x,
+      }),
+      [new Point(3, 4)],
+    );
+    expect(seen).toEqual({ plain: true, norm: 'undefined', x: 3 });
+    // the README's way: rebuild it inside, with the class captured
+    expect(
+      await pool.map(
+        (p: Point) => new Point(p.x, p.y).norm(),
+        [new Point(3, 4)],
+        capture({ Point }),
+      ),
+    ).toEqual([5]);
+  });
+
   it('refuses a pool captured by a function, saying to make one inside it', async () => {
     await expect(
       pool.map((x: number) => pool.apply((y: number) => y, [x]), [1], capture({ pool })),
