@@ -401,7 +401,7 @@ describe('what a function prints', () => {
         return 'corked';
       }, []);
       const ended = await own.apply(() => {
-        process.stderr.end('the last line\n');
+        process.stderr.end('\n'); // a blank line: output still held when the stream ended
         return 'ended';
       }, []);
       expect([corked, ended]).toEqual(['corked', 'ended']);
