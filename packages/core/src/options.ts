@@ -232,19 +232,14 @@ function checkResourceLimits(limits: unknown): void {
 /** What the pool calls on an executor (see `Executor`): the rest is optional. */
 function checkExecutor(executor: unknown): void {
   const e = executor as Partial<Record<string, unknown>> | null;
-  const lacking =
-    e === null || typeof e !== 'object'
-      ? ['an object']
-      : [
-          ...(['run', 'close', 'destroy'] as const)
-            .filter((name) => typeof e[name] !== 'function')
-            .map((name) => `${name}()`),
-          ...(typeof e.concurrency === 'number' &&
-          Number.isInteger(e.concurrency) &&
-          e.concurrency >= 1
-            ? []
-            : ['concurrency (an integer from 1 up)']),
-        ];
+  const lacking: string[] = [];
+  if (e === null || typeof e !== 'object') lacking.push('an object');
+  else {
+    for (const name of ['run', 'close', 'destroy'])
+      if (typeof e[name] !== 'function') lacking.push(`${name}()`);
+    if (!Number.isInteger(e.concurrency) || (e.concurrency as number) < 1)
+      lacking.push('concurrency (an integer from 1 up)');
+  }
   if (lacking.length > 0)
     throw new InvalidArgumentError(
       `Expected \`executor\` to implement Executor (run(), close(), destroy() and concurrency), like createLocalExecutor() returns; it lacks ${lacking.join(', ')}.`,

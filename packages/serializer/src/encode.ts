@@ -1,4 +1,3 @@
-import { types } from 'node:util';
 import { type Analysis, analyzeFunction, readMembersAsNames } from './analyze.js';
 import { BoundedCache, DEFAULT_CACHE_BYTES } from './bounded-cache.js';
 import { attachedCapture, Capture, describe, type ModuleRef, moduleRef } from './capture.js';
@@ -19,7 +18,7 @@ import {
 import { type Binding, bindingsOf, scopeChecksOn } from './scopes.js';
 import { encodeValues } from './value-encode.js';
 import type { Members } from './value-format.js';
-import { builtinExportOf, builtinSpecifierOf } from './value-refusals.js';
+import { builtinExportOf, builtinRefOf } from './value-refusals.js';
 import { ValueWalk } from './value-walk.js';
 
 type Env = Readonly<Record<string, unknown>>;
@@ -634,13 +633,8 @@ function methodError(fn: Function, path: string): CaptureError {
  * `moduleRef` the worker imports it by; anything else is captured as it is, with every check.
  */
 function asCapturable(value: unknown): unknown {
-  const namespace = types.isModuleNamespaceObject(value);
-  const specifier = builtinSpecifierOf(
-    namespace ? (value as { default?: unknown }).default : value,
-  );
-  if (specifier) return moduleRef(specifier);
-  const exported = builtinExportOf(value);
-  return exported ? moduleRef(...exported) : value;
+  const ref = builtinRefOf(value);
+  return ref ? moduleRef(ref[0], ref[1]) : value;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { describe } from './capture.js';
 import { CaptureError, ErrorCode } from './errors.js';
 import { missingHelperPackages } from './helpers.js';
-import { builtinModuleRefText } from './value-refusals.js';
+import { builtinRefOf } from './value-refusals.js';
 
 /** One function's missing names, and what the message needs to know about it. */
 export interface Missing {
@@ -86,8 +86,12 @@ function explain(
     };
   const here = Object.hasOwn(m.found, name) ? `here ${describe(m.found[name])}` : undefined;
   // one of Node's builtins, or a function it exports: the worker imports its own, by reference
-  const ref = Object.hasOwn(m.found, name) ? builtinModuleRefText(m.found[name]) : undefined;
-  if (ref) return { shown: `${name} (${here})`, capture: `${name}: ${ref}` };
+  const ref = Object.hasOwn(m.found, name) ? builtinRefOf(m.found[name]) : undefined;
+  if (ref)
+    return {
+      shown: `${name} (${here})`,
+      capture: `${name}: moduleRef(${ref.map((part) => `'${part}'`).join(', ')})`,
+    };
   const base = renamedFrom(name);
   if (base) {
     const renamed = `probably your \`${base}\`, renamed by a bundler`;

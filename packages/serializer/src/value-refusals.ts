@@ -159,17 +159,17 @@ export function builtinSpecifierOf(value: unknown): string | undefined {
 }
 
 /**
- * The `moduleRef(…)` that stands for one of Node's builtins or a function it exports, as source
- * text for a message's fix (`moduleRef('node:fs/promises', 'readFile')`); undefined for anything else.
+ * The arguments of the `moduleRef` that stands for one of Node's builtins (its module object or
+ * namespace: `['node:path']`) or a function one exports (`['node:fs/promises', 'readFile']`);
+ * undefined for anything else.
  */
-export function builtinModuleRefText(value: unknown): string | undefined {
+export function builtinRefOf(value: unknown): [string] | [string, string] | undefined {
   const module = types.isModuleNamespaceObject(value)
     ? (value as { default?: unknown }).default
     : value;
   const specifier = builtinSpecifierOf(module);
-  if (specifier) return `moduleRef('${specifier}')`;
-  const exported = builtinExportOf(value);
-  return exported && `moduleRef('${exported[0]}', '${exported[1]}')`;
+  if (specifier) return [specifier];
+  return builtinExportOf(value);
 }
 
 let builtinExports: Map<unknown, [string, string]> | undefined;
