@@ -9,6 +9,7 @@ import {
   isStrayReport,
   type PayloadHandle,
   type StrayReport,
+  toDirectMessage,
   type WorkerSettings,
 } from './protocol.js';
 
@@ -171,7 +172,7 @@ export class PiscinaExecutor implements Executor {
   run(task: ChunkTask, signal?: AbortSignal): Promise<ChunkReply | Uint8Array> {
     return new Promise((resolve, reject) => {
       this.inFlight.add(reject);
-      this.piscina.run(task, signal ? { signal } : {}).then(
+      this.piscina.run(toDirectMessage(task) ?? task, signal ? { signal } : {}).then(
         (reply: ChunkReply | Uint8Array) => {
           this.inFlight.delete(reject);
           if (

@@ -32,6 +32,13 @@ export {
 export { createLocalExecutor } from './local-executor.js';
 export { type CallOptions, checkOptionNames, type PoolOptions, type Progress } from './options.js';
 export { ClosurePool, type PoolStats } from './pool.js';
-export { type ChunkReply, type ChunkTask, directCallTask, type PayloadHandle } from './protocol.js';
+export {
+  type ChunkReply,
+  type ChunkTask,
+  type DirectMessage,
+  directCallTask,
+  type PayloadHandle,
+  toDirectMessage,
+} from './protocol.js';
 export { transfer } from './transfer.js';
 export { type Row, zip } from './zip.js';

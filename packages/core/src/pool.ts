@@ -35,7 +35,7 @@ import {
   type PoolOptions,
   resolvePoolOptions,
 } from './options.js';
-import { type CallMode, directCallTask, isBareResult } from './protocol.js';
+import { type CallMode, directCallTask, isBareResult, isMissing } from './protocol.js';
 import {
   type CallOrigin,
   ChunkRunner,
@@ -392,12 +392,20 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     const callId = ++this.lastCallId;
-    const task = directCallTask(callId, payload, args, this.executor.bareResults === true);
-    const running = this.executor.run(task, signal);
+    // the payload has run before: its frame goes only to a thread that says it lacks the closure
+    const bare = this.executor.bareResults === true;
+    const task = directCallTask(callId, payload, args, bare, true);
+    let running = this.executor.run(task, signal);
     this.direct.add(running);
     let message: Awaited<typeof running>;
     try {
       message = await running;
+      if (isMissing(message)) {
+        this.direct.delete(running);
+        running = this.executor.run(directCallTask(callId, payload, args, bare), signal);
+        this.direct.add(running);
+        message = await running;
+      }
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (this.terminated)

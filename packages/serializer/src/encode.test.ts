@@ -356,6 +356,11 @@ describe('a new function object of a known source, for a loop of calls with inli
     analyzeFunction.mockClear();
     encodeClosure(inline(source), { unused: 1 }, { cache });
     expect(analyzeFunction).toHaveBeenCalled();
+    // a name alone is never read as a name and a capture
+    const withEmpty = encodeClosure(inline(source), {}, { cache });
+    const lookalike = Object.defineProperty(inline(source), 'name', { value: '["",[]]' });
+    expect(encodeClosure(lookalike, undefined, { cache }).id).not.toBe(withEmpty.id);
+    expect(encodeClosure(inline(source), {}, { cache })).toBe(withEmpty);
   });
 
   it('reading a free name: its scope is checked for each function object', () => {

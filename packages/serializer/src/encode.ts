@@ -70,7 +70,7 @@ export class PayloadCache {
    * them: a new function object of a known source (an arrow written inline in a loop of `apply`
    * calls) skips the graph, whose allocations cost a call far more than its few µs suggest.
    */
-  readonly bySource: BoundedCache<string, EncodedClosure>;
+  readonly bySource: BoundedCache<string, Map<string, EncodedClosure>>;
 
   /**
    * @param maxBytes most bytes of frames kept (and at most 1,000 bodies); the two indexes by key
@@ -85,6 +85,22 @@ export class PayloadCache {
   /** Keeps `encoded` in one of the indexes by key, counting the key and the frame. */
   index(into: BoundedCache<string, EncodedClosure>, key: string, encoded: EncodedClosure): void {
     into.set(key, encoded, key.length * 2 + encoded.frame.byteLength);
+  }
+
+  /** The payload `bySource` holds for this key, if any. */
+  sameSource([source, rest]: SourceKey): EncodedClosure | undefined {
+    return this.bySource.get(source)?.get(rest);
+  }
+
+  /** Keeps `encoded` in `bySource`: by source, then by name and capture (a few per source). */
+  indexBySource([source, rest]: SourceKey, encoded: EncodedClosure): void {
+    const known = this.bySource.get(source) ?? new Map<string, EncodedClosure>();
+    known.delete(rest);
+    known.set(rest, encoded);
+    if (known.size > 16) known.delete(known.keys().next().value!);
+    let bytes = source.length * 2;
+    for (const [key, payload] of known) bytes += key.length * 2 + payload.frame.byteLength;
+    this.bySource.set(source, known, bytes);
   }
 
   /** Bytes of frames held. */
@@ -164,7 +180,7 @@ export function encodeClosure(
   const last = implicit ? undefined : lastEncoded.get(fn);
   if (last && isLast(last, cache, env, fn)) return last.encoded;
   const sourceKey = implicit || attached ? undefined : selfContainedKey(fn, explicit?.env);
-  const same = sourceKey === undefined ? undefined : cache.bySource.get(sourceKey);
+  const same = sourceKey === undefined ? undefined : cache.sameSource(sourceKey);
   if (same) return same;
   const graph = new Graph();
   graph.implicit = implicit;
@@ -197,7 +213,7 @@ export function encodeClosure(
   }
   const encoded = cache.frameFor(JSON.stringify(body), [...buffers, values]);
   if (sourceKey !== undefined && selfContained(graph, root))
-    cache.index(cache.bySource, sourceKey, encoded);
+    cache.indexBySource(sourceKey, encoded);
   if (key !== undefined) {
     cache.index(cache.byPrimitives, key, encoded);
     remember(fn, graph, cache, env, encoded);
@@ -243,28 +259,35 @@ function isLast(last: Last, cache: PayloadCache, env: Env | undefined, fn: Funct
 }
 
 /**
- * The key of `bySource`: a function's name, source and capture, if the capture holds primitives
- * only (each with its type, `-0` apart from `0`) and the function has no property and no
- * prototype (which travel too, and can change).
+ * The key of `bySource`: a function's source, then its name and capture, if the capture holds
+ * primitives only (each with its type, `-0` apart from `0`) and the function has no property and
+ * no prototype (which travel too, and can change). Two levels, not one string: a lookup by the
+ * source as `toString` gives it hashes it in place, where one joined key is first copied whole
+ * (0.34 against 1.1 µs per lookup of an inline arrow, measured in a loop).
  */
-function selfContainedKey(fn: Function, env: Env | undefined): string | undefined {
+type SourceKey = readonly [source: string, rest: string];
+
+function selfContainedKey(fn: Function, env: Env | undefined): SourceKey | undefined {
   if (fn.prototype !== undefined || typeof fn.name !== 'string' || Object.keys(fn).length > 0)
     return undefined;
-  const captured: string[] = [];
-  for (const name in env) {
-    const value = env[name];
-    // (a symbol's text does not tell it apart from another with the same description)
-    if (
-      (value !== null && typeof value === 'object') ||
-      typeof value === 'function' ||
-      typeof value === 'symbol'
-    )
-      return undefined;
-    captured.push(name, typeof value, Object.is(value, -0) ? '-0' : String(value));
+  // (JSON text never starts with NUL: a name alone is never taken for a name and capture)
+  let rest = `\0${fn.name}`;
+  if (env !== undefined) {
+    const captured: string[] = [];
+    for (const name in env) {
+      const value = env[name];
+      // (a symbol's text does not tell it apart from another with the same description)
+      if (
+        (value !== null && typeof value === 'object') ||
+        typeof value === 'function' ||
+        typeof value === 'symbol'
+      )
+        return undefined;
+      captured.push(name, typeof value, Object.is(value, -0) ? '-0' : String(value));
+    }
+    rest = JSON.stringify([fn.name, captured]);
   }
-  // JSON has no raw NUL: the first one ends it
-  const source = Function.prototype.toString.call(fn);
-  return `${JSON.stringify([fn.name, env === undefined ? null : captured])}\0${source}`;
+  return [Function.prototype.toString.call(fn), rest];
 }
 
 /**

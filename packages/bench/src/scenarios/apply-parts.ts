@@ -3,7 +3,7 @@
 // threads waking and sleeping between calls as they do in use.
 import { ClosurePool, createLocalExecutor } from '@closure-pool/core';
 import { Piscina } from 'piscina';
-import { applyChunk } from '../apply-chunk.js';
+import { applyChunk, applyMessages, holdClosure } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker } from '../peers/peers.js';
 import { type Scenario, spread } from '../scenario.js';
 import { interleave, pairedRatio, usPerCall } from '../stats.js';
@@ -33,7 +33,9 @@ export const applyParts: Scenario = {
     // many short rounds (see one-call): a slow spell of the machine falls inside one round
     const calls = 20;
     // the chunk a repeated apply posts: its result comes back bare
-    const chunk = applyChunk(multiply, [6, 7], true);
+    const chunk = { ...applyChunk(multiply, [6, 7], true), sent: true as const };
+    // and that chunk as the executor posts it to a thread (without the frame its thread holds)
+    const messages = applyMessages(multiply, [6, 7]);
     const one = { minThreads: 1, maxThreads: 1 };
     const pool = new ClosurePool({ threads: 1 });
     const executor = createLocalExecutor({ threads: 1 });
@@ -43,11 +45,16 @@ export const applyParts: Scenario = {
     const perCall = (call: () => unknown) => usPerCall(calls, call);
     try {
       const plainTask = { op: 'mul', x: 6, y: 7 };
+      // each thread first holds the closure, as after the pool's first call
+      await holdClosure((message) => oursRaw.run(message), messages, 42);
+      await executor.run(applyChunk(multiply, [6, 7], true));
+      if ((await executor.run(chunk)) !== (42 as unknown))
+        throw new Error('The executor did not hold the closure.');
       const results = await interleave(
         {
           [layers[0]]: perCall(() => pool.apply(multiply, [6, 7])),
           [layers[1]]: perCall(() => executor.run(chunk)),
-          [layers[2]]: perCall(() => oursRaw.run(chunk)),
+          [layers[2]]: perCall(() => oursRaw.run(messages.repeated)),
           [layers[3]]: perCall(() => plainLoop.run(plainTask)),
           [layers[4]]: perCall(() => plain.run(plainTask)),
         },

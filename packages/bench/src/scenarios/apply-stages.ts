@@ -4,14 +4,14 @@
 // closure-pool's worker file, beside the same round trip with a plain worker file.
 import {
   type ChunkReply,
-  type ChunkTask,
   ClosurePool,
   createLocalExecutor,
+  type DirectMessage,
   type Executor,
 } from '@closure-pool/core';
 import { encodeClosure } from '@closure-pool/serializer';
 import { Piscina } from 'piscina';
-import { applyChunk } from '../apply-chunk.js';
+import { applyMessages, holdClosure } from '../apply-chunk.js';
 import { closurePoolWorker, piscinaWorker, timedWorker } from '../peers/peers.js';
 import type { Scenario } from '../scenario.js';
 import { interleave, stats, usPerCall } from '../stats.js';
@@ -32,24 +32,30 @@ const instant: Executor = {
  * µs per chunk that the worker file's own handler takes in a thread, `n` in a row: of a cached
  * closure, and of a closure it rebuilds each time (a new payload id; its source compiled once).
  */
-function workerSide(task: ChunkTask, n: number): Promise<{ cached: number; rebuild: number }> {
+function workerSide(
+  messages: { first: DirectMessage; repeated: DirectMessage },
+  n: number,
+): Promise<{ cached: number; rebuild: number }> {
   return measureInThread(
     `const { parentPort, workerData } = require('node:worker_threads');
     const mod = require(workerData.file);
     const runChunk = mod.default ?? mod;
     (async () => {
-      const { task, n } = workerData;
-      for (let i = 0; i < n; i++) await runChunk(task); // warm-up
+      const { messages: { first, repeated }, n } = workerData;
+      await runChunk(first); // the thread holds the closure
+      for (let i = 0; i < n; i++) await runChunk(repeated); // warm-up
       let started = performance.now();
-      for (let i = 0; i < n; i++) await runChunk(task);
+      for (let i = 0; i < n; i++) await runChunk(repeated);
       const cached = ((performance.now() - started) * 1000) / n;
       started = performance.now();
-      for (let i = 0; i < n; i++)
-        await runChunk({ ...task, payload: { ...task.payload, id: 'fresh:' + i } });
+      for (let i = 0; i < n; i++) {
+        const [callId, , ...rest] = first;
+        await runChunk([callId, 'fresh:' + i, ...rest]);
+      }
       const rebuild = ((performance.now() - started) * 1000) / n;
       parentPort.postMessage({ cached, rebuild });
     })();`,
-    { file: closurePoolWorker.pathname, task, n },
+    { file: closurePoolWorker.pathname, messages, n },
   );
 }
 
@@ -118,7 +124,8 @@ export const applyStages: Scenario = {
   async run({ quick, tick }) {
     // many short rounds (see one-call): a slow spell of the machine falls inside one round
     const calls = 20;
-    const task = applyChunk(multiply, [6, 7]);
+    // a repeated apply's chunk, as the pool posts it to a thread: its result comes back bare
+    const messages = applyMessages(multiply, [6, 7]);
     const mainOnly = new ClosurePool({ executor: instant });
     const pool = new ClosurePool({ threads: 1 });
     // one thread each, so that every round trip goes to a thread that has the closure
@@ -151,6 +158,7 @@ export const applyStages: Scenario = {
     const latencies: number[][] = [];
     const reps = quick ? 21 : 61;
     try {
+      await holdClosure((message) => oursRaw.run(message), messages, 42);
       const results = await interleave(
         {
           'apply, end to end (1 thread)': perCall(() => pool.apply(multiply, [6, 7])),
@@ -162,8 +170,7 @@ export const applyStages: Scenario = {
           ),
           'round trip: Piscina, closure-pool worker file': roundTrip(
             oursRaw,
-            // a repeated apply's chunk, as the pool posts it: its result comes back bare
-            () => oursRaw.run({ ...task, bare: true }),
+            () => oursRaw.run(messages.repeated),
             busy.ours,
           ),
           'round trip: Piscina, plain worker file': roundTrip(
@@ -178,7 +185,7 @@ export const applyStages: Scenario = {
             return latencies.at(-1)!.reduce((sum, us) => sum + us, 0);
           },
           'worker: run a chunk, closure cached': async () => {
-            workerRuns.push(await workerSide(task, 2000));
+            workerRuns.push(await workerSide(messages, 2000));
             return workerRuns.at(-1)!.cached;
           },
         },
