@@ -363,6 +363,17 @@ describe('a new function object of a known source, for a loop of calls with inli
     expect(encodeClosure(inline(source), {}, { cache })).toBe(withEmpty);
   });
 
+  it('keeps at most 16 captures of one source, the latest', () => {
+    const cache = createPayloadCache(1 << 20);
+    const source = '() => k';
+    const payloads = Array.from({ length: 40 }, (_, k) =>
+      encodeClosure(inline(source), { k }, { cache }),
+    );
+    const kept = [...(cache.bySource.get(source)?.values() ?? [])];
+    expect(kept).toEqual(payloads.slice(-16));
+    expect(encodeClosure(inline(source), { k: 39 }, { cache })).toBe(payloads[39]);
+  });
+
   it('reading a free name: its scope is checked for each function object', () => {
     const cache = createPayloadCache(1 << 20);
     const source = '(x) => Math.sqrt(x)';

@@ -92,7 +92,11 @@ export class PayloadCache {
     return this.bySource.get(source)?.get(rest);
   }
 
-  /** Keeps `encoded` in `bySource`: by source, then by name and capture (a few per source). */
+  /**
+   * Keeps `encoded` in `bySource`: by source, then by name and capture, at most 16 per source (the
+   * oldest out: one inline arrow called with a new captured value each time would otherwise grow
+   * its entry without end), the entry's bytes counted again.
+   */
   indexBySource([source, rest]: SourceKey, encoded: EncodedClosure): void {
     const known = this.bySource.get(source) ?? new Map<string, EncodedClosure>();
     known.delete(rest);
