@@ -4,7 +4,7 @@
 // then breaks only its own items, never the reply, the protocol or later calls on its thread.
 //
 // Cost, measured in a worker thread: reading all ~1,100 properties of these objects takes 35–46 µs,
-// so after each chunk only the most used ones (the sentinels, ~80) are compared, by a checker
+// so after each chunk only the most used ones (the sentinels, ~110) are compared, by a checker
 // compiled for them (a few µs); when one differs, everything is put back.
 
 type Saved = { target: any; key: PropertyKey; descriptor: PropertyDescriptor };
@@ -33,6 +33,7 @@ const guarded: object[] = [
   Uint8Array.prototype,
   Buffer,
   Buffer.prototype,
+  Date,
 ];
 /** Globals the pool's code reads by name. */
 const globals = [
@@ -115,12 +116,13 @@ const sentinels: [object, string[]][] = [
       'getOwnPropertyDescriptor',
     ],
   ],
+  [Array, ['isArray', 'from', 'of']],
   [Object.prototype, ['hasOwnProperty', 'toString', 'valueOf', 'propertyIsEnumerable']],
   [JSON, ['parse', 'stringify']],
   [Promise, ['resolve', 'reject', 'all']],
   [Promise.prototype, ['then', 'catch', 'finally']],
   [Function.prototype, ['call', 'apply', 'bind', 'toString']],
-  [Map.prototype, ['get', 'set', 'has', 'delete', 'forEach']],
+  [Map.prototype, ['get', 'set', 'has', 'delete', 'forEach', 'keys', 'values', 'entries']],
   [Set.prototype, ['add', 'has', 'delete']],
   [
     String.prototype,
@@ -129,7 +131,36 @@ const sentinels: [object, string[]][] = [
   [Reflect, ['apply', 'ownKeys', 'getOwnPropertyDescriptor', 'defineProperty']],
   [Number, ['isInteger', 'isSafeInteger']],
   [Error, ['captureStackTrace']],
-  [globalThis, ['Object', 'Array', 'JSON', 'Promise', 'Map', 'Set', 'Symbol', 'Error', 'Reflect']],
+  [Atomics, ['load', 'store', 'add', 'notify', 'wait']],
+  [Date, ['now']],
+  [Buffer, ['from', 'alloc', 'allocUnsafe', 'concat', 'isBuffer', 'byteLength']],
+  [
+    Buffer.prototype,
+    ['toString', 'utf8Slice', 'latin1Slice', 'subarray', 'slice', 'readUInt32LE', 'equals'],
+  ],
+  [
+    globalThis,
+    [
+      'Object',
+      'Array',
+      'JSON',
+      'Promise',
+      'Map',
+      'Set',
+      'Symbol',
+      'Error',
+      'Reflect',
+      'Atomics',
+      'Date',
+      'Buffer',
+      'Uint8Array',
+      'Int32Array',
+      'Float64Array',
+      'ArrayBuffer',
+      'SharedArrayBuffer',
+      'DataView',
+    ],
+  ],
 ];
 /** Prototypes to which an added `then` would make every reply a thenable. */
 const closed: object[] = [Object.prototype, Array.prototype, Function.prototype, Promise.prototype];

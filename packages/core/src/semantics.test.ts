@@ -222,6 +222,12 @@ describe('a function that breaks built-ins its thread relies on', () => {
         (Array.prototype as { push: unknown }).push = null;
       },
     ],
+    [
+      'Array.isArray',
+      () => {
+        (Array as { isArray: unknown }).isArray = () => false;
+      },
+    ],
   ])('replacing %s breaks no later call on its thread', async (_, breaker) => {
     const own = new ClosurePool({ threads: 1 });
     try {
@@ -237,6 +243,9 @@ describe('a function that breaks built-ins its thread relies on', () => {
         { settle: true },
       );
       expect(failed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      // and repeated calls: the first is watched, the next go direct
+      for (let call = 0; call < 3; call++)
+        expect(await own.apply((x: number) => x + 1, [call])).toBe(call + 1);
     } finally {
       await own.terminate();
     }

@@ -110,10 +110,14 @@ function strayed(kind: 'uncaughtException' | 'unhandledRejection', thrown: unkno
   else parentPort?.postMessage({ [STRAY]: true, callId, kind, error } satisfies StrayReport);
 }
 
+// kept from the thread's start: a function may replace them while its chunk runs, or between
+// chunks (the guard puts them back after a chunk, not before the next)
+const { isArray } = Array;
+const { load: atomicLoad, store: atomicStore } = Atomics;
+const { now } = Date;
+
 export default function runChunk(message: ChunkTask | DirectMessage): unknown {
-  return Array.isArray(message)
-    ? runDirect(message as DirectMessage)
-    : runTask(message as ChunkTask);
+  return isArray(message) ? runDirect(message as DirectMessage) : runTask(message as ChunkTask);
 }
 
 function runTask(task: ChunkTask): Promise<unknown> | ChunkReply {
@@ -309,7 +313,7 @@ async function runItems(task: ChunkTask): Promise<Ran> {
     if (typeof loaded === 'function' && !init) fn = loaded;
     else {
       // loading (compiling, importing modules): a negative start time, which `loadTimeout` bounds
-      if (task.call && typeof loaded !== 'function') task.call.startedAt[task.slot] = -Date.now();
+      if (task.call && typeof loaded !== 'function') task.call.startedAt[task.slot] = -now();
       if (init) shared = await initialize(init);
       fn = await loaded;
     }
@@ -329,15 +333,15 @@ async function runItems(task: ChunkTask): Promise<Ran> {
   // each item's start is written only for a call's `timeout`, which watches it (Date.now() costs
   // ~50 ns, most of an item's own cost here); otherwise once: the chunk started (Runner.onReject)
   const timed = task.timed === true && startedAt !== undefined;
-  if (startedAt && !timed) startedAt[task.slot] = Date.now();
+  if (startedAt && !timed) startedAt[task.slot] = now();
   // outcomes go to the shared log as each item ends, so that a thread dying mid-chunk loses none
   const log = task.log ? new ResultWriter(task.log, task.items.length) : undefined;
   const overflow: Overflow[] = [];
   let failed = false;
   let done = 0;
   for (const item of task.items) {
-    if (state && Atomics.load(state, STOP) !== 0) break;
-    if (timed) startedAt[task.slot] = Date.now();
+    if (state && atomicLoad(state, STOP) !== 0) break;
+    if (timed) startedAt[task.slot] = now();
     const index = task.start + done;
     let value: unknown;
     let error: ErrorRecord | undefined;
@@ -375,7 +379,7 @@ async function runItems(task: ChunkTask): Promise<Ran> {
     }
     failed ||= error !== undefined;
     done++;
-    if (state) Atomics.store(state, 1 + task.slot, done);
+    if (state) atomicStore(state, 1 + task.slot, done);
     if (task.stopOnError && failed) break;
   }
   if (startedAt) startedAt[task.slot] = 0;
