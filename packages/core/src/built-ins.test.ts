@@ -2,8 +2,9 @@
 // own items, never a later call there. Each method of the built-ins the pool's thread code and the
 // decoder use is replaced in turn, by one call, and later calls must then work: a new closure
 // rebuilt, a map, a failing item's error record, and repeated applies on the direct path. Before the
-// guard covered them, 12 of these broke every later call (Array.isArray, Atomics.load, Date.now,
-// Buffer.prototype.toString, Map.prototype.keys, the global Uint8Array, …).
+// guard covered them, 13 of these broke every later call (Array.isArray, Atomics.load, Date.now,
+// Buffer.prototype.toString, Map.prototype.keys, Array.prototype[Symbol.iterator], the global
+// Uint8Array, …).
 import { capture } from '@closure-pool/serializer';
 import { describe, expect, it } from 'vitest';
 import { ClosurePool } from './pool.js';
@@ -75,15 +76,16 @@ const globalNames = [
   'setImmediate',
 ];
 
-/** Every replaceable method of those objects, as `owner.key`. */
+/** Every replaceable method of those objects, as `owner.key` (`owner.@@iterator` for a symbol). */
 function methodPaths(): string[] {
   const paths: string[] = [];
   for (const [owner, target] of Object.entries(owners))
     for (const key of Reflect.ownKeys(target)) {
       const descriptor = Object.getOwnPropertyDescriptor(target, key);
-      if (typeof key !== 'string' || key === 'constructor') continue;
-      if (typeof descriptor?.value !== 'function') continue;
-      if (descriptor.writable || descriptor.configurable) paths.push(`${owner}.${key}`);
+      if (key === 'constructor' || typeof descriptor?.value !== 'function') continue;
+      if (!descriptor.writable && !descriptor.configurable) continue;
+      const name = typeof key === 'symbol' ? `@@${key.description!.replace('Symbol.', '')}` : key;
+      paths.push(`${owner}.${name}`);
     }
   return [...paths, ...globalNames.map((name) => `globalThis.${name}`)];
 }
@@ -92,7 +94,8 @@ function methodPaths(): string[] {
 function breakMethod(path: string): number {
   const dot = path.lastIndexOf('.');
   const owner = path.slice(0, dot);
-  const key = path.slice(dot + 1);
+  const name = path.slice(dot + 1);
+  const key = name.startsWith('@@') ? (Symbol as any)[name.slice(2)] : name;
   const target =
     owner === 'globalThis'
       ? globalThis

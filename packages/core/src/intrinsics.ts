@@ -72,7 +72,7 @@ const globals = [
   'URL',
 ];
 /** The properties compared after every chunk: the ones the pool's code calls most. */
-const sentinels: [object, string[]][] = [
+const sentinels: [object, (string | symbol)[]][] = [
   [
     Array.prototype,
     [
@@ -96,6 +96,7 @@ const sentinels: [object, string[]][] = [
       'find',
       'pop',
       'shift',
+      Symbol.iterator,
     ],
   ],
   [
@@ -122,11 +123,24 @@ const sentinels: [object, string[]][] = [
   [Promise, ['resolve', 'reject', 'all']],
   [Promise.prototype, ['then', 'catch', 'finally']],
   [Function.prototype, ['call', 'apply', 'bind', 'toString']],
-  [Map.prototype, ['get', 'set', 'has', 'delete', 'forEach', 'keys', 'values', 'entries']],
-  [Set.prototype, ['add', 'has', 'delete']],
+  [
+    Map.prototype,
+    ['get', 'set', 'has', 'delete', 'forEach', 'keys', 'values', 'entries', Symbol.iterator],
+  ],
+  [Set.prototype, ['add', 'has', 'delete', Symbol.iterator]],
+  [typedArrayPrototype, [Symbol.iterator]],
   [
     String.prototype,
-    ['slice', 'split', 'replace', 'startsWith', 'indexOf', 'charCodeAt', 'toString'],
+    [
+      'slice',
+      'split',
+      'replace',
+      'startsWith',
+      'indexOf',
+      'charCodeAt',
+      'toString',
+      Symbol.iterator,
+    ],
   ],
   [Reflect, ['apply', 'ownKeys', 'getOwnPropertyDescriptor', 'defineProperty']],
   [Number, ['isInteger', 'isSafeInteger']],
@@ -184,24 +198,29 @@ const known = closed.map((target) => {
   return { target, keys };
 });
 
-/** True when a sentinel differs: one expression compiled for them, so that V8 caches each read. */
+/** The sentinels a thread has, each with its value when the thread started. */
+const watched = sentinels.flatMap(([target, keys]) =>
+  keys.filter((key) => hasOwn(target, key)).map((key) => ({ target, key })),
+);
+/**
+ * True when a sentinel differs: one expression compiled for them, so that V8 caches each read (a
+ * string key written in it, a symbol read from `S`).
+ */
 const sentinelChanged = new Function(
   'T',
   'V',
-  `return ${sentinels
-    .flatMap(([target, keys]) =>
-      keys.filter((key) => hasOwn(target, key)).map((key) => [target, key] as const),
+  'S',
+  `return ${watched
+    .map(
+      ({ key }, i) =>
+        `T[${i}][${typeof key === 'symbol' ? `S[${i}]` : JSON.stringify(key)}] !== V[${i}]`,
     )
-    .map(([, key], i) => `T[${i}][${JSON.stringify(key)}] !== V[${i}]`)
     .join(' || ')};`,
 ).bind(
   undefined,
-  sentinels.flatMap(([target, keys]) =>
-    keys.filter((key) => hasOwn(target, key)).map(() => target),
-  ),
-  sentinels.flatMap(([target, keys]) =>
-    keys.filter((key) => hasOwn(target, key)).map((key) => (target as any)[key]),
-  ),
+  watched.map(({ target }) => target),
+  watched.map(({ target, key }) => (target as any)[key]),
+  watched.map(({ key }) => key),
 ) as () => boolean;
 
 /**
