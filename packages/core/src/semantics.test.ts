@@ -228,6 +228,32 @@ describe('a function that breaks built-ins its thread relies on', () => {
         (Array as { isArray: unknown }).isArray = () => false;
       },
     ],
+    [
+      'performance.now',
+      () => {
+        performance.now = () => {
+          throw new Error('broken');
+        };
+      },
+    ],
+    [
+      'the global performance',
+      () => {
+        (globalThis as { performance: unknown }).performance = undefined;
+      },
+    ],
+    [
+      'process.stdout, with null',
+      () => {
+        Object.defineProperty(process, 'stdout', { value: null, configurable: true });
+      },
+    ],
+    [
+      'setTimeout',
+      () => {
+        (globalThis as { setTimeout: unknown }).setTimeout = null;
+      },
+    ],
   ])('replacing %s breaks no later call on its thread', async (_, breaker) => {
     const own = new ClosurePool({ threads: 1 });
     try {

@@ -115,6 +115,8 @@ function strayed(kind: 'uncaughtException' | 'unhandledRejection', thrown: unkno
 const { isArray } = Array;
 const { load: atomicLoad, store: atomicStore } = Atomics;
 const { now } = Date;
+const clock = performance.now.bind(performance);
+const { setTimeout: later, clearTimeout: cancel } = globalThis;
 
 export default function runChunk(message: ChunkTask | DirectMessage): unknown {
   return isArray(message) ? runDirect(message as DirectMessage) : runTask(message as ChunkTask);
@@ -148,7 +150,7 @@ function runDirect(message: DirectMessage): unknown {
   if (fn === undefined && frame === undefined && !pending.has(id))
     return { done: 0, values: [], errors: [], elapsedMs: 0, missing: true } satisfies ChunkReply;
   if (fn === undefined || settings?.init || retiring) return runTask(fromDirectMessage(message));
-  const began = performance.now();
+  const began = clock();
   const chunk: Running = { callId, strays: [] };
   running = chunk;
   lastCallId = callId;
@@ -200,7 +202,7 @@ function directReply(
     done: 1,
     values: [failed ? undefined : value],
     errors: failed ? [[0, toErrorRecord(value)]] : [],
-    elapsedMs: performance.now() - began,
+    elapsedMs: clock() - began,
   };
   return replyWhenSent(chunk, { reply: moved.length > 0 ? reply : encode(reply), moved }, bare);
 }
@@ -233,11 +235,11 @@ function outputSent(): Promise<void> | undefined {
   if (!holdsOutput(stdout) && !holdsOutput(stderr)) return undefined;
   const streams = [stdout, stderr].filter(holdsOutput);
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, OUTPUT_WAIT_MS);
+    const timer = later(resolve, OUTPUT_WAIT_MS);
     let waiting = streams.length;
     const sent = () => {
       if (--waiting > 0) return;
-      clearTimeout(timer);
+      cancel(timer);
       resolve();
     };
     // an empty write's callback runs once every write before it has been taken
@@ -245,12 +247,12 @@ function outputSent(): Promise<void> | undefined {
   });
 }
 
-function holdsOutput(stream: NodeJS.WriteStream): boolean {
+function holdsOutput(stream: unknown): stream is NodeJS.WriteStream {
+  // (a function may have replaced process.stdout with anything)
+  if (stream === null || typeof stream !== 'object') return false;
+  const held = stream as NodeJS.WriteStream;
   return (
-    stream.writableLength > 0 &&
-    stream.writableCorked === 0 &&
-    !stream.writableEnded &&
-    !stream.destroyed
+    held.writableLength > 0 && held.writableCorked === 0 && !held.writableEnded && !held.destroyed
   );
 }
 
@@ -301,7 +303,7 @@ interface Ran {
 }
 
 async function runItems(task: ChunkTask): Promise<Ran> {
-  const began = performance.now();
+  const began = clock();
   const moved: ArrayBuffer[] = [];
   const values: unknown[] = [];
   const errors: ChunkReply['errors'] = [];
@@ -325,7 +327,7 @@ async function runItems(task: ChunkTask): Promise<Ran> {
       // by position, not map(): a chunk sliced from a sparse array has holes
       values: Array.from({ length: task.items.length }, () => undefined),
       errors: Array.from({ length: task.items.length }, (_, position) => [position, record]),
-      elapsedMs: performance.now() - began,
+      elapsedMs: clock() - began,
     });
     return { reply, moved };
   }
@@ -385,7 +387,7 @@ async function runItems(task: ChunkTask): Promise<Ran> {
   if (startedAt) startedAt[task.slot] = 0;
   // the function may have replaced built-ins the reply, Piscina and the next chunks rely on
   guardIntrinsics();
-  const elapsedMs = performance.now() - began;
+  const elapsedMs = clock() - began;
   if (log) return { reply: { done, values, errors, elapsedMs, logged: true, overflow }, moved };
   // a reply with moved buffers goes as it is: serializing it would copy them
   const reply = { done, values, errors, elapsedMs };
