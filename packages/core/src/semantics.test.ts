@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { capture, ErrorCode, moduleRef } from '@closure-pool/serializer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, TaskError, WorkerCrashedError } from './errors.js';
+import { CaptureError, InvalidArgumentError, TaskError, WorkerCrashedError } from './errors.js';
 import { ClosurePool } from './pool.js';
 
 const pool = new ClosurePool({ threads: 2 });
@@ -190,6 +190,28 @@ describe('bounded loading', () => {
       expect(await own.apply((a: number) => a + 1, [1])).toBe(2);
     } finally {
       await own.terminate();
+    }
+  });
+});
+
+describe('a crypto key', () => {
+  it('captured, is refused with the way that works: as an argument, it arrives as a key', async () => {
+    const { createSecretKey } = await import('node:crypto');
+    const key = createSecretKey(Buffer.alloc(32, 7));
+    const own = new ClosurePool({ threads: 1 });
+    try {
+      const refused = await own.apply(() => key.type, [], capture({ key })).catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(CaptureError);
+      expect((refused as Error).message).toMatch(
+        /capture\.key cannot travel.*Pass it as an argument/,
+      );
+      const sent = await own.apply(
+        (k: import('node:crypto').KeyObject) => [k.type, k.symmetricKeySize, k.export()[0]],
+        [key],
+      );
+      expect(sent).toEqual(['secret', 32, 7]);
+    } finally {
+      await own.close();
     }
   });
 });

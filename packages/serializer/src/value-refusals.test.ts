@@ -75,12 +75,27 @@ describe("instances of the runtime's own classes", () => {
       /Capture its text \(params\.toString\(\)\)/,
     ],
     [
+      'a KeyObject of node:crypto, with how to send it instead',
+      () => require('node:crypto').createSecretKey(Buffer.alloc(32, 1)),
+      /^a crypto key \(an instance of SecretKeyObject\), .* Pass it as an argument or an item instead/,
+    ],
+    [
+      'a private KeyObject',
+      () => require('node:crypto').generateKeyPairSync('ed25519').privateKey,
+      /^a crypto key \(an instance of PrivateKeyObject\), .*key\.export\(\)/,
+    ],
+    [
       'an AbortController, with the call option that stops a call',
       () => new AbortController(),
       /give it the signal instead: pool\.map\(fn, items, \{ signal: controller\.signal \}\)/,
     ],
   ])('%s is refused, saying what it is', (_, make, reason) => {
     expect(refusalOf(make())).toMatch(reason);
+  });
+
+  it('a CryptoKey of the Web Crypto API is a crypto key too', async () => {
+    const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+    expect(refusalOf(key)).toMatch(/^a crypto key \(an instance of CryptoKey\),/);
   });
 
   it("a class of the user's that extends one is left to registerClass", () => {

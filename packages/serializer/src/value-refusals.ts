@@ -56,6 +56,13 @@ const refusals: [Test, (value: object) => string][] = [
       `a stream or socket (${describe(v)}), tied to this thread's I/O. Pass what opens it (a path, a URL, options) and open it inside the function`,
   ],
   [
+    (v) => types.isKeyObject(v) || types.isCryptoKey(v),
+    (v) =>
+      `a crypto key (${describe(v)}), whose key material lives in native memory that a capture's copy cannot reach. ` +
+      'Pass it as an argument or an item instead (those travel by postMessage, which copies a key), ' +
+      "or capture what key.export() gives and make the key again inside with node:crypto's createSecretKey or createPrivateKey (moduleRef('node:crypto'))",
+  ],
+  [
     (v) => typeof (v as Record<symbol, unknown>)[CANNOT_TRAVEL] === 'string',
     (v) => String((v as Record<symbol, unknown>)[CANNOT_TRAVEL]),
   ],
