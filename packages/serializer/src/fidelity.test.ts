@@ -216,6 +216,22 @@ describe.each(['explicit', 'capture.auto'] as const)('%s: refusals that say what
     );
   });
 
+  it("this thread's globals, which a copy would not be (Math arrived as {}): read them by name", () => {
+    expect(refusal({ M: Math }).message).toMatch(
+      /capture\.M cannot travel.*the global `Math` of this thread.*arrive as \{\}.*read `Math` by name/,
+    );
+    expect(refusal({ tools: { json: JSON } }).message).toMatch(
+      /capture\.tools\.json cannot travel.*the global `JSON`/,
+    );
+    expect(refusal({ g: globalThis }).message).toMatch(
+      /the global `globalThis`.*each global by name/,
+    );
+    // (capture.auto sends `process` as moduleRef('node:process'), which the refusal advises)
+    expect(() => serializeClosure(() => process, { process })).toThrow(
+      /capture\.process cannot travel.*the global `process`.*or capture moduleRef\('node:process'\), the worker's own/,
+    );
+  });
+
   it('generators and iterators: materialize them first', () => {
     function* count() {
       yield 1;

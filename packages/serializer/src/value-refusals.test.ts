@@ -1,11 +1,14 @@
 // What can never travel whatever its class, told apart from what only looks like it; and how a
 // refusal names the value and its path.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   builtinExportOf,
   builtinSpecifierOf,
   CANNOT_TRAVEL,
+  globalObjectName,
   reasons,
   refusalOf,
   refused,
@@ -114,10 +117,83 @@ describe("instances of the runtime's own classes", () => {
   });
 });
 
+describe("this thread's own globals, and what belongs to a module or to the event loop", () => {
+  it.each([
+    [
+      'Math',
+      Math,
+      /^the global `Math` of this thread; .*a copy would arrive as \{\}.* read `Math` by name/,
+    ],
+    ['JSON', JSON, /^the global `JSON` of this thread;/],
+    ['Reflect', Reflect, /^the global `Reflect` of this thread;/],
+    ['Atomics', Atomics, /^the global `Atomics` of this thread;/],
+    ['Intl', Intl, /^the global `Intl` of this thread;/],
+    ['process', process, /^the global `process` of this thread; .*a plain object, not it/],
+    ['console', console, /^the global `console` of this thread;/],
+    [
+      'globalThis',
+      globalThis,
+      /^the global `globalThis` of this thread; .*read each global by name/,
+    ],
+    ['performance', performance, /^the global `performance` of this thread;/],
+  ])('%s is refused, saying to read it by name in the worker', (_, value, reason) => {
+    expect(refusalOf(value)).toMatch(reason);
+  });
+
+  it('an object that only looks like Math is not', () => {
+    expect(refusalOf(Object.create(Math)) ?? '').not.toMatch(/the global/);
+    expect(globalObjectName({})).toBeUndefined();
+  });
+
+  it('import.meta is refused, saying what to capture from it', () => {
+    // a real import.meta, from Node's own loader (vitest's is a look-alike with a prototype)
+    const encode = fileURLToPath(new URL('./encode.ts', import.meta.url));
+    const script = `import { serializeClosure } from ${JSON.stringify(encode)};
+      const meta = import.meta;
+      try { serializeClosure(() => meta, { meta }); } catch (e) { console.log(e.message); }`;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
+    expect(out).toMatch(
+      /capture\.meta cannot travel to a worker: it is `import\.meta`, which belongs to its module\. .*import\.meta\.url/,
+    );
+  });
+
+  it('a timer handle and an open file are refused, saying what to do inside', async () => {
+    const timer = setTimeout(() => {}, 1_000);
+    clearTimeout(timer);
+    const immediate = setImmediate(() => {});
+    clearImmediate(immediate);
+    expect(refusalOf(timer)).toMatch(/^a timer \(what setTimeout or setImmediate returned\)/);
+    expect(refusalOf(immediate)).toMatch(/^a timer/);
+    const { open } = await import('node:fs/promises');
+    const file = await open(new URL(import.meta.url));
+    try {
+      expect(refusalOf(file)).toMatch(/^an open file \(a FileHandle\).*Capture its path/);
+    } finally {
+      await file.close();
+    }
+  });
+
+  it.each([
+    [Symbol.iterator, /^a well-known symbol, Symbol\.iterator, .*write Symbol\.iterator inside/],
+    [
+      Symbol.for('app.key'),
+      /^a registered symbol, Symbol\.for\("app\.key"\), .*write Symbol\.for\("app\.key"\) inside/,
+    ],
+    [Symbol('mine'), /^a Symbol, which is unique to the thread that made it/],
+    [Symbol('Symbol.iterator'), /^a Symbol, which is unique/],
+  ])('the symbol %s is refused, saying how to write it inside', (symbol, reason) => {
+    expect(reasons.symbol(symbol)).toMatch(reason);
+  });
+});
+
 describe('refused: the message', () => {
   it('names a symbol by its description, cut at 60 characters', () => {
     const long = Symbol('d'.repeat(100));
-    expect(refused('capture.s', long, reasons.symbol).message).toContain(
+    expect(refused('capture.s', long, reasons.symbol(long)).message).toContain(
       `(got Symbol(${'d'.repeat(53)})`,
     );
   });

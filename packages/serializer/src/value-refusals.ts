@@ -18,6 +18,27 @@ const refusals: [Test, (value: object) => string][] = [
   ],
   [(v) => types.isPromise(v), () => 'a Promise: await it first and capture its value'],
   [
+    (v) => globalObjectName(v) !== undefined,
+    (v) => reasons.globalObject(globalObjectName(v)!, builtinSpecifierOf(v)),
+  ],
+  [
+    (v) => Object.getPrototypeOf(v) === null && isImportMeta(v),
+    () =>
+      '`import.meta`, which belongs to its module. Capture what you need from it instead: import.meta.url, or import.meta.dirname (strings)',
+  ],
+  [
+    (v) =>
+      (v.constructor?.name === 'Timeout' && '_onTimeout' in v) ||
+      (v.constructor?.name === 'Immediate' && '_onImmediate' in v),
+    () =>
+      "a timer (what setTimeout or setImmediate returned), which belongs to this thread's event loop. Start the timer inside the function",
+  ],
+  [
+    (v) => v.constructor?.name === 'FileHandle' && typeof (v as { fd?: unknown }).fd === 'number',
+    () =>
+      'an open file (a FileHandle), tied to this thread. Capture its path and open it inside the function',
+  ],
+  [
     (v) =>
       v instanceof WeakMap ||
       v instanceof WeakSet ||
@@ -68,6 +89,45 @@ const refusals: [Test, (value: object) => string][] = [
   ],
   [(v) => platformClassOf(v) !== undefined, (v) => platformReason(platformClassOf(v)!)],
 ];
+
+/**
+ * The globals every thread has its own of. A copy of one would lose what it is (`Math`, whose
+ * properties are all hidden from a copy, arrived as `{}`): the function reads the worker's by name.
+ */
+const threadGlobals = [
+  'globalThis',
+  'Math',
+  'JSON',
+  'Reflect',
+  'Atomics',
+  'Intl',
+  'WebAssembly',
+  'console',
+  'process',
+  'performance',
+  'crypto',
+  'navigator',
+];
+/** Those whose properties are all non-enumerable: a copy of one is an empty object. */
+const hiddenFromCopies = new Set(['Math', 'JSON', 'Reflect', 'Atomics', 'Intl', 'WebAssembly']);
+let globalsByValue: Map<object, string> | undefined;
+
+/** The name of the global `value` is (`Math`, `process`, `globalThis`…), if it is one. */
+export function globalObjectName(value: object): string | undefined {
+  globalsByValue ??= new Map(
+    threadGlobals.flatMap((name): [object, string][] => {
+      const global = (globalThis as Record<string, unknown>)[name];
+      return global !== null && typeof global === 'object' ? [[global, name]] : [];
+    }),
+  );
+  return globalsByValue.get(value);
+}
+
+/** `import.meta`: an object without a prototype, with its module's url and a resolve() (read without running a getter). */
+export function isImportMeta(value: object): boolean {
+  const own = (key: string) => Object.getOwnPropertyDescriptor(value, key)?.value;
+  return typeof own('url') === 'string' && typeof own('resolve') === 'function';
+}
 
 /**
  * A class's instances that can never travel say why under this key (a string on the prototype):
@@ -127,8 +187,23 @@ export function refused(path: string, value: unknown, reason: string): CaptureEr
 }
 
 export const reasons = {
-  symbol:
-    'a Symbol, which is unique to the thread that made it. Capture its description string instead',
+  globalObject: (name: string, specifier: string | undefined) =>
+    `the global \`${name}\` of this thread; each worker thread has its own (${
+      hiddenFromCopies.has(name)
+        ? 'a copy would arrive as {}: its properties are hidden from copies'
+        : 'a copy would be a plain object, not it'
+    }). Leave it out of the capture and read ${name === 'globalThis' ? 'each global' : `\`${name}\``} by name inside the function${
+      specifier ? `, or capture moduleRef('${specifier}'), the worker's own` : ''
+    }`,
+  symbol: (symbol: symbol) => {
+    const key = Symbol.keyFor(symbol);
+    if (key !== undefined)
+      return `a registered symbol, Symbol.for(${JSON.stringify(key)}), the same in every thread, which a copy cannot carry. Leave it out of the capture and write Symbol.for(${JSON.stringify(key)}) inside the function`;
+    const known = symbol.description?.startsWith('Symbol.') ? symbol.description : undefined;
+    if (known && (Symbol as unknown as Record<string, unknown>)[known.slice(7)] === symbol)
+      return `a well-known symbol, ${known}, the same in every thread, which a copy cannot carry. Leave it out of the capture and write ${known} inside the function`;
+    return 'a Symbol, which is unique to the thread that made it. Capture its description string instead';
+  },
   symbolKeys:
     'an object with symbol-keyed properties, which structured clone drops. Use string keys, or a Map',
   tooDeep: (depth: number) =>

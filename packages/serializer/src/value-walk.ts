@@ -8,7 +8,14 @@ import { describe, ModuleRef } from './capture.js';
 import { hasPrivateState, registeredClasses } from './classes.js';
 import { builtinErrorClasses, CaptureError, ErrorCode } from './errors.js';
 import { ARRAY_PROPS_LIMIT, define, Fix, isIndex, MAX_DEPTH, Place } from './value-format.js';
-import { builtinSpecifierOf, reasons, refusalOf, refused } from './value-refusals.js';
+import {
+  builtinSpecifierOf,
+  globalObjectName,
+  isImportMeta,
+  reasons,
+  refusalOf,
+  refused,
+} from './value-refusals.js';
 
 type Env = Readonly<Record<string, unknown>>;
 
@@ -124,7 +131,7 @@ export class ValueWalk {
 
   /** True when the value's place must hold something else in what is serialized. */
   private visit(value: unknown, env: Env): boolean {
-    if (typeof value === 'symbol') this.fail(value, reasons.symbol);
+    if (typeof value === 'symbol') this.fail(value, reasons.symbol(value));
     if (typeof value === 'function')
       return this.place(value, Place.REF, () => this.host.refOf(value, this.path(), env));
     if (value === null || typeof value !== 'object') return false;
@@ -158,7 +165,7 @@ export class ValueWalk {
     const proto = Object.getPrototypeOf(value);
     if (proto === Array.prototype) return this.visitArray(value as unknown[], env);
     if (proto === Object.prototype || proto === null) {
-      if (proto === null && types.isModuleNamespaceObject(value))
+      if (proto === null && (types.isModuleNamespaceObject(value) || isImportMeta(value)))
         this.fail(value, refusalOf(value)!);
       if (proto === null) this.fixes.push([Fix.NULL_PROTO, value]);
       return this.visitProps(value, env);
@@ -252,7 +259,11 @@ export class ValueWalk {
   private visitProps(value: object, env: Env, only?: readonly string[]): boolean {
     let copied = false;
     let moduleChecked = false;
-    for (const key of only ?? Object.keys(value)) {
+    const keys = only ?? Object.keys(value);
+    // Math, JSON, Reflect: every property hidden from a copy, which would arrive as {}
+    if (keys.length === 0 && !only && globalObjectName(value) !== undefined)
+      this.fail(value, refusalOf(value)!);
+    for (const key of keys) {
       const own = ownProperty(value, key);
       const child = isData(own) ? own.value : this.readGetter(value, key);
       if (!isData(own)) copied = true;
