@@ -223,6 +223,9 @@ describe.each(['explicit', 'capture.auto'] as const)('%s: refusals that say what
     expect(refusal({ tools: { json: JSON } }).message).toMatch(
       /capture\.tools\.json cannot travel.*the global `JSON`/,
     );
+    expect(refusal({ proto: Map.prototype }).message).toMatch(
+      /capture\.proto cannot travel.*the global `Map\.prototype`/,
+    );
     expect(refusal({ g: globalThis }).message).toMatch(
       /the global `globalThis`.*each global by name/,
     );

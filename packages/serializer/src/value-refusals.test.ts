@@ -136,6 +136,13 @@ describe("this thread's own globals, and what belongs to a module or to the even
       /^the global `globalThis` of this thread; .*read each global by name/,
     ],
     ['performance', performance, /^the global `performance` of this thread;/],
+    [
+      'Map.prototype',
+      Map.prototype,
+      /^the global `Map\.prototype` of this thread; .*arrive as \{\}/,
+    ],
+    ['Object.prototype', Object.prototype, /^the global `Object\.prototype` of this thread;/],
+    ['Array.prototype', Array.prototype, /^the global `Array\.prototype` of this thread;/],
   ])('%s is refused, saying to read it by name in the worker', (_, value, reason) => {
     expect(refusalOf(value)).toMatch(reason);
   });

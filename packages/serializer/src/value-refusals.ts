@@ -108,17 +108,61 @@ const threadGlobals = [
   'crypto',
   'navigator',
 ];
+/** The runtime's classes whose prototype every thread has its own of (`Map.prototype`). */
+const threadClasses = [
+  'Object',
+  'Function',
+  'Array',
+  'Number',
+  'Boolean',
+  'String',
+  'Symbol',
+  'BigInt',
+  'Date',
+  'RegExp',
+  'Error',
+  'TypeError',
+  'RangeError',
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'Promise',
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'DataView',
+  'Uint8Array',
+  'Int32Array',
+  'Float64Array',
+  'Buffer',
+  'URL',
+  'URLSearchParams',
+  'TextEncoder',
+  'TextDecoder',
+  'EventTarget',
+  'AbortController',
+  'Headers',
+];
 /** Those whose properties are all non-enumerable: a copy of one is an empty object. */
 const hiddenFromCopies = new Set(['Math', 'JSON', 'Reflect', 'Atomics', 'Intl', 'WebAssembly']);
 let globalsByValue: Map<object, string> | undefined;
 
-/** The name of the global `value` is (`Math`, `process`, `globalThis`…), if it is one. */
+/**
+ * The name of the global `value` is (`Math`, `process`, `globalThis`, `Map.prototype`…), if it is
+ * one.
+ */
 export function globalObjectName(value: object): string | undefined {
+  const globals = globalThis as Record<string, unknown>;
   globalsByValue ??= new Map(
-    threadGlobals.flatMap((name): [object, string][] => {
-      const global = (globalThis as Record<string, unknown>)[name];
-      return global !== null && typeof global === 'object' ? [[global, name]] : [];
-    }),
+    [
+      ...threadGlobals.map((name) => [globals[name], name]),
+      ...threadClasses.map((name) => [
+        (globals[name] as Function | undefined)?.prototype,
+        `${name}.prototype`,
+      ]),
+    ].filter(
+      (entry): entry is [object, string] => typeof entry[0] === 'object' && entry[0] !== null,
+    ),
   );
   return globalsByValue.get(value);
 }
@@ -189,7 +233,7 @@ export function refused(path: string, value: unknown, reason: string): CaptureEr
 export const reasons = {
   globalObject: (name: string, specifier: string | undefined) =>
     `the global \`${name}\` of this thread; each worker thread has its own (${
-      hiddenFromCopies.has(name)
+      hiddenFromCopies.has(name) || name.endsWith('.prototype')
         ? 'a copy would arrive as {}: its properties are hidden from copies'
         : 'a copy would be a plain object, not it'
     }). Leave it out of the capture and read ${name === 'globalThis' ? 'each global' : `\`${name}\``} by name inside the function${
