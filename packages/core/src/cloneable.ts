@@ -1,5 +1,7 @@
 // [main] Which items of a chunk cannot cross to a worker thread, and where in them the culprit is:
 // asked only after posting a chunk failed, so that the items at fault fail alone.
+import { ErrorCode } from '@closure-pool/serializer';
+import { TaskError } from './errors.js';
 
 export interface Uncloneable {
   /** The item's position in the chunk. */
@@ -50,4 +52,11 @@ function culpritPath(
   } catch {
     return path; // this object itself (a class instance with private state, a stream…)
   }
+}
+
+/** The error of an item that could not be sent, at `index` of the call's input. */
+export function itemNotCloneable(index: number, { error, path }: Uncloneable): TaskError {
+  const where = path ? ` (at item${path})` : '';
+  const message = `Item ${index} cannot be sent to a worker thread${where}: ${(error as Error)?.message} Items must be what structuredClone accepts.`;
+  return new TaskError(index, error, ErrorCode.ITEM_NOT_CLONEABLE, message);
 }

@@ -3,10 +3,10 @@
 // first, watched call gives: values, each kind of throw, promises and thenables, moved buffers,
 // results that cannot travel, and errors left behind.
 import { Worker } from 'node:worker_threads';
-import { capture, closure, encodeClosure, moduleRef } from '@closure-pool/serializer';
+import { capture, closure, ErrorCode, encodeClosure, moduleRef } from '@closure-pool/serializer';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StrayError } from './errors.js';
+import { StrayError, TaskError, WorkerCrashedError } from './errors.js';
 import type { Executor } from './executor.js';
 import { createLocalExecutor } from './local-executor.js';
 import { ClosurePool } from './pool.js';
@@ -107,6 +107,32 @@ describe('a repeated apply (the direct path) ends as its first call does', () =>
     const [first, ...repeated] = await threeTimes(fn);
     for (const later of repeated) expect(later).toEqual(first);
   });
+
+  it.each([
+    ['a WeakMap', () => new WeakMap()],
+    ['a Promise', () => Promise.resolve(1)],
+    ['a function', () => () => 1],
+    ['an object holding a function', () => ({ nested: { handler: () => 1 } })],
+  ])(
+    'with %s for an argument, fails as an argument that cannot be sent, not as a crash',
+    async (_, make) => {
+      const kind = (x: unknown) => typeof x;
+      for (const fresh of [true, false]) {
+        // fresh: the first call of its payload (watched); then repeated (the direct path)
+        const fn = fresh ? (value: unknown) => String(value) : kind;
+        if (!fresh) expect(await pool.apply(kind, [1])).toBe('number');
+        const error = await pool.apply(fn, [make()]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TaskError);
+        expect(error).not.toBeInstanceOf(WorkerCrashedError);
+        expect((error as TaskError).code).toBe(ErrorCode.ITEM_NOT_CLONEABLE);
+        expect((error as Error).message).toMatch(
+          /^Item 0 cannot be sent to a worker thread \(at item\[0\]/,
+        );
+      }
+      // nothing was lost: the thread still runs calls
+      expect(await pool.apply(kind, ['x'])).toBe('string');
+    },
+  );
 
   it('moves a transfer()ed buffer, each time', async () => {
     const make = () => transfer(new Float64Array(1024).fill(2));

@@ -16,6 +16,7 @@ import {
   type Items,
   knownLength,
 } from './chunking.js';
+import { itemNotCloneable, uncloneableItems } from './cloneable.js';
 import { fromErrorRecord } from './error-record.js';
 import {
   ClosurePoolError,
@@ -410,6 +411,15 @@ export class ClosurePool<Context = undefined> extends EventEmitter implements As
       if (signal?.aborted) throw signal.reason;
       if (this.terminated)
         throw new PoolClosedError('The pool was terminated while this call was running.');
+      // the call could not be posted, so nothing ran: its arguments cannot be cloned
+      const [uncloneable] =
+        (error as Error)?.name === 'DataCloneError' ? uncloneableItems([args]) : [];
+      if (uncloneable) {
+        this.itemsFailed++;
+        const failed = itemNotCloneable(0, uncloneable);
+        explain(failed, payload, { ...origin, site: origin.site ?? awaitedSite() });
+        throw failed;
+      }
       throw new WorkerCrashedError(0, error, exitCodeOf(error), this.resourceLimits);
     } finally {
       this.direct.delete(running);

@@ -9,7 +9,7 @@ import {
   sourcePosition,
 } from '@closure-pool/serializer';
 import type { Chunk, ChunkSource } from './chunking.js';
-import { uncloneableItems } from './cloneable.js';
+import { itemNotCloneable, uncloneableItems } from './cloneable.js';
 import { type ErrorRecord, fromErrorRecord } from './error-record.js';
 import {
   ClosurePoolError,
@@ -422,11 +422,9 @@ export class ChunkRunner {
     }
     if (from < chunk.items.length)
       this.retry.push({ start: chunk.start + from, items: chunk.items.slice(from) });
-    for (const { position, error, path } of bad) {
-      const index = chunk.start + position;
-      const where = path ? ` (at item${path})` : '';
-      const message = `Item ${index} cannot be sent to a worker thread${where}: ${(error as Error).message} Items must be what structuredClone accepts.`;
-      this.emit(failed(index, new TaskError(index, error, ErrorCode.ITEM_NOT_CLONEABLE, message)));
+    for (const item of bad) {
+      const index = chunk.start + item.position;
+      this.emit(failed(index, itemNotCloneable(index, item)));
     }
     return true;
   }
