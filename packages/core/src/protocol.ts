@@ -106,7 +106,7 @@ export function directCallTask(
   bare: boolean,
   sent = false,
 ): ChunkTask {
-  return {
+  const task: { -readonly [K in keyof ChunkTask]: ChunkTask[K] } = {
     callId,
     payload,
     mode: 'spread',
@@ -114,9 +114,11 @@ export function directCallTask(
     items: [args],
     slot: 0,
     stopOnError: true,
-    ...(bare ? { bare: true as const } : {}),
-    ...(sent ? { sent: true as const } : {}),
   };
+  // (set, not spread in: this runs for every repeated apply)
+  if (bare) task.bare = true;
+  if (sent) task.sent = true;
+  return task;
 }
 
 /**
