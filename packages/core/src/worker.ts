@@ -189,12 +189,11 @@ function directReply(
 ): unknown {
   guardIntrinsics();
   const last = chunksRun + 1 >= (settings?.maxTasks ?? Number.POSITIVE_INFINITY);
-  if (bare && !failed && isPrimitive(value) && chunk.strays.length === 0 && !last) {
-    if (!holdsOutput(process.stdout) && !holdsOutput(process.stderr)) {
-      running = undefined;
-      chunksRun++;
-      return value;
-    }
+  const alone = bare && !failed && isPrimitive(value) && chunk.strays.length === 0 && !last;
+  if (alone && !holdsOutput(process.stdout) && !holdsOutput(process.stderr)) {
+    running = undefined;
+    chunksRun++;
+    return value;
   }
   const moved: ArrayBuffer[] = [];
   if (!failed) value = unwrapTransfer(value, moved);

@@ -19,7 +19,12 @@ const refusals: [Test, (value: object) => string][] = [
   [(v) => types.isPromise(v), () => 'a Promise: await it first and capture its value'],
   [
     (v) => globalObjectName(v) !== undefined,
-    (v) => reasons.globalObject(globalObjectName(v)!, builtinSpecifierOf(v)),
+    (v) =>
+      reasons.globalObject(
+        globalObjectName(v)!,
+        Object.keys(v).length === 0,
+        builtinSpecifierOf(v),
+      ),
   ],
   [
     (v) => Object.getPrototypeOf(v) === null && isImportMeta(v),
@@ -143,8 +148,6 @@ const threadClasses = [
   'AbortController',
   'Headers',
 ];
-/** Those whose properties are all non-enumerable: a copy of one is an empty object. */
-const hiddenFromCopies = new Set(['Math', 'JSON', 'Reflect', 'Atomics', 'Intl', 'WebAssembly']);
 let globalsByValue: Map<object, string> | undefined;
 
 /**
@@ -231,9 +234,10 @@ export function refused(path: string, value: unknown, reason: string): CaptureEr
 }
 
 export const reasons = {
-  globalObject: (name: string, specifier: string | undefined) =>
+  /** `hidden`: it has no enumerable own property (Math, Map.prototype): a copy would be empty. */
+  globalObject: (name: string, hidden: boolean, specifier: string | undefined) =>
     `the global \`${name}\` of this thread; each worker thread has its own (${
-      hiddenFromCopies.has(name) || name.endsWith('.prototype')
+      hidden
         ? 'a copy would arrive as {}: its properties are hidden from copies'
         : 'a copy would be a plain object, not it'
     }). Leave it out of the capture and read ${name === 'globalThis' ? 'each global' : `\`${name}\``} by name inside the function${

@@ -165,7 +165,7 @@ export class ValueWalk {
     const proto = Object.getPrototypeOf(value);
     if (proto === Array.prototype) return this.visitArray(value as unknown[], env);
     if (proto === Object.prototype || proto === null) {
-      if (proto === null && (types.isModuleNamespaceObject(value) || isImportMeta(value)))
+      if (proto === null && types.isModuleNamespaceObject(value))
         this.fail(value, refusalOf(value)!);
       if (proto === null) this.fixes.push([Fix.NULL_PROTO, value]);
       return this.visitProps(value, env);
@@ -267,12 +267,14 @@ export class ValueWalk {
       const own = ownProperty(value, key);
       const child = isData(own) ? own.value : this.readGetter(value, key);
       if (!isData(own)) copied = true;
-      // a module's exports hold functions: only then is it worth asking (building the index of
-      // Node's builtins costs ~25 ms, once)
+      // a module's exports, and import.meta, hold functions: only then is it worth asking
+      // (building the index of Node's builtins costs ~25 ms, once)
       if (typeof child === 'function' && !moduleChecked) {
         moduleChecked = true;
         const specifier = builtinSpecifierOf(value);
         if (specifier) this.fail(value, reasons.builtinModule(specifier));
+        if (Object.getPrototypeOf(value) === null && isImportMeta(value))
+          this.fail(value, refusalOf(value)!);
       }
       if (this.child(child, `.${key}`, env)) copied = true;
     }
